@@ -1,0 +1,5 @@
+import { notYetAvailable } from './not-available.js';
+
+export async function run(_argv: string[]): Promise<number> {
+  return notYetAvailable('demo', 'a later issue');
+}
