@@ -1,0 +1,91 @@
+/**
+ * The /metrics (Prometheus text) and /healthz endpoints both deployables expose. Bound to
+ * the configured address (default 127.0.0.1:9464) so nothing is exposed beyond the host by
+ * accident.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { ConfigError } from '../errors.js';
+
+export interface HealthReport {
+  ok: boolean;
+  /** Free-form details shown as JSON (state of Kafka, Elasticsearch, files, ...). */
+  details?: Record<string, unknown>;
+}
+
+export interface MetricsServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** A registry with the Node process metrics (CPU, RSS, event-loop lag) already in it. */
+export function createRegistry(prefix = 'kiver_'): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix });
+  return registry;
+}
+
+export function parseListen(listen: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(listen.trim());
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port > 65535) {
+    throw new ConfigError(
+      `metrics.listen '${listen}' is not host:port.`,
+      "Use for example '127.0.0.1:9464', or '' to disable the metrics server.",
+    );
+  }
+  return { host: match[1] ?? (match[2] || '127.0.0.1'), port };
+}
+
+/** Starts the server; `listen` '' means disabled (returns null). Port 0 picks a free port. */
+export async function startMetricsServer(
+  listen: string,
+  registry: Registry,
+  health: () => HealthReport,
+): Promise<MetricsServer | null> {
+  if (listen.trim() === '') return null;
+  const { host, port } = parseListen(listen);
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/metrics') {
+      registry.metrics().then(
+        (body) => {
+          res.writeHead(200, { 'content-type': registry.contentType });
+          res.end(body);
+        },
+        (error: unknown) => {
+          res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end(String(error));
+        },
+      );
+      return;
+    }
+    if (path === '/healthz') {
+      const report = health();
+      res.writeHead(report.ok ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: report.ok ? 'ok' : 'unhealthy', ...report.details }));
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('not found: try /metrics or /healthz\n');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new ConfigError(
+              `metrics.listen ${listen} is already in use.`,
+              'Choose another port with --set metrics.listen=HOST:PORT.',
+            )
+          : error,
+      );
+    });
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
