@@ -1,5 +1,171 @@
-import { notYetAvailable } from './not-available.js';
+/**
+ * `kiver stack up|down|status`: argument parsing and terminal output only; the work is in
+ * src/stack. Exit codes: 0 success (status: both services answer), 1 status unhealthy,
+ * 2 usage errors, 1 for StackErrors (printed by the dispatcher as one line).
+ */
+import { parseArgs } from 'node:util';
+import { UsageError } from '../errors.js';
+import type { StackOptions, StackStatus } from '../stack/index.js';
 
-export async function run(_argv: string[]): Promise<number> {
-  return notYetAvailable('stack', 'a later issue');
+export const help = `usage: kiver stack <up|down|status> [options]
+
+A real single-node Kafka (KRaft) and Elasticsearch on 127.0.0.1, without Docker, from
+artifacts on Maven Central (needs Java 17+ and, for the first run, Maven).
+
+  up       start both (harmless when already running); Kafka and ES data start empty
+  down     stop exactly the processes 'up' started
+  status   show each service, its address, pids and whether it answers (exit 1 unless both do)
+
+options:
+      --dir DIR          stack dir (state, Kafka data, logs) [default: ~/.cache/kiver/stack]
+      --kafka-port N     Kafka client port [9092]; the controller uses N+1
+      --es-port N        Elasticsearch HTTP port [9200]; transport uses N+100
+      --timeout S        seconds 'up' waits for both services to be ready [180]
+      --json             print the result as JSON
+  -h, --help             this text
+`;
+
+export type StackCommand = 'up' | 'down' | 'status';
+
+export interface ParsedStackArgs {
+  command: StackCommand | undefined;
+  options: StackOptions;
+  json: boolean;
+  help: boolean;
+}
+
+function port(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 65535) {
+    throw new UsageError(`${flag} must be a port number between 1 and 65535, not '${value}'.`);
+  }
+  return n;
+}
+
+/** Pure: argv -> what to do. Derived ports keep one flag per service, as the help says. */
+export function parseStackArgs(argv: string[]): ParsedStackArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        dir: { type: 'string' },
+        'kafka-port': { type: 'string' },
+        'es-port': { type: 'string' },
+        timeout: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}.`, "Run 'kiver stack --help' for the options.");
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { command: undefined, options: {}, json: false, help: true };
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      positionals.length === 0 ? 'Missing sub-command.' : `Too many arguments: ${positionals.join(' ')}.`,
+      "Use 'kiver stack up', 'kiver stack down' or 'kiver stack status'.",
+    );
+  }
+  const command = positionals[0];
+  if (command !== 'up' && command !== 'down' && command !== 'status') {
+    throw new UsageError(`Unknown sub-command '${command}'.`, "Use 'up', 'down' or 'status'.");
+  }
+  const options: StackOptions = {};
+  if (values.dir !== undefined) {
+    if (values.dir.trim() === '') throw new UsageError('--dir must not be empty.');
+    options.dir = values.dir;
+  }
+  const kafkaPort = port(values['kafka-port'], '--kafka-port');
+  if (kafkaPort !== undefined) {
+    if (kafkaPort === 65535)
+      throw new UsageError('--kafka-port must leave room for the controller port N+1.');
+    options.kafkaPort = kafkaPort;
+    options.kafkaControllerPort = kafkaPort + 1;
+  }
+  const esPort = port(values['es-port'], '--es-port');
+  if (esPort !== undefined) {
+    if (esPort > 65435) throw new UsageError('--es-port must leave room for the transport port N+100.');
+    options.esPort = esPort;
+    options.esTransportPort = esPort + 100;
+  }
+  if (values.timeout !== undefined) {
+    const s = Number(values.timeout);
+    if (!Number.isFinite(s) || s <= 0)
+      throw new UsageError(`--timeout must be a positive number of seconds, not '${values.timeout}'.`);
+    options.timeoutMs = Math.round(s * 1000);
+  }
+  return { command, options, json: values.json === true, help: false };
+}
+
+export function formatStatusTable(status: StackStatus): string {
+  const rows = [
+    ['SERVICE', 'ADDRESS', 'PIDS', 'RUNNING', 'ANSWERS'],
+    ...status.services.map((s) => [
+      s.name,
+      s.address,
+      s.pids.length ? s.pids.join(',') : '-',
+      s.running ? 'yes' : 'no',
+      s.answers ? 'yes' : 'no',
+    ]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const lines = rows.map((r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
+  return `${lines.join('\n')}\nstack dir: ${status.dir}\nlogs: ${status.logsDir}\n`;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseStackArgs(argv);
+  if (args.help || !args.command) {
+    process.stdout.write(help);
+    return 0;
+  }
+  // Loaded here so `kiver stack --help` does not load the Kafka and ES clients.
+  const stack = await import('../stack/index.js');
+  const log = (line: string) => process.stderr.write(`kiver stack: ${line}\n`);
+  const out = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+
+  if (args.command === 'up') {
+    const r = await stack.stackUp({ ...args.options, log });
+    if (args.json) out(r);
+    else {
+      const how = r.alreadyRunning
+        ? 'already running'
+        : `started in ${(r.timings.totalMs / 1000).toFixed(1)} s`;
+      process.stdout.write(
+        [
+          `stack ${how}`,
+          `kafka          ${r.brokers.join(',')}  (Kafka ${r.kafka.version}, pid ${r.kafka.pid})`,
+          `elasticsearch  ${r.esUrl}  (Elasticsearch ${r.elasticsearch.version}, pids ${r.elasticsearch.pids.join(',')})`,
+          `stack dir: ${r.dir}`,
+          `logs: ${r.kafka.logFile}, ${r.elasticsearch.logFile}`,
+          `cluster probe: ${r.probeFile}`,
+          `for tests: KIVER_KAFKA__BROKERS=${r.brokers.join(',')} KIVER_ELASTICSEARCH__URL=${r.esUrl}`,
+          '',
+        ].join('\n'),
+      );
+    }
+    return 0;
+  }
+  if (args.command === 'down') {
+    const r = await stack.stackDown({ ...args.options, log });
+    if (args.json) out(r);
+    else if (r.stopped.length === 0) process.stdout.write(`nothing to stop in ${r.dir}\n`);
+    else {
+      for (const s of r.stopped) process.stdout.write(`${s.name.padEnd(22)} pid ${s.pid}: ${s.outcome}\n`);
+    }
+    return 0;
+  }
+  const status = await stack.stackStatus(args.options);
+  process.stdout.write(args.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatusTable(status));
+  return status.healthy ? 0 : 1;
 }

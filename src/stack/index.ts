@@ -1,0 +1,387 @@
+/**
+ * `kiver stack`: a real single-node Kafka (KRaft) and Elasticsearch on 127.0.0.1, started from
+ * Maven Central artifacts without Docker. This module is the public API; the CLI and the test
+ * helpers are thin layers over it.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { StackError } from '../errors.js';
+import { ensureArtifacts } from './artifacts.js';
+import { findEsServer, prepareEs, startEs } from './elasticsearch.js';
+import { findJavaInstalls, pickEsJava, pickKafkaJava } from './java.js';
+import { prepareKafka, startKafka } from './kafka.js';
+import { defaultArtifactCacheDir, defaultStackDir, stackLayout, type StackLayout } from './layout.js';
+import { assertPortsFree, STACK_HOST, validatePort } from './ports.js';
+import {
+  childrenOf,
+  isOurs,
+  recordFor,
+  stopProcesses,
+  type ProcessRecord,
+  type StopOutcome,
+} from './process.js';
+import { probeCluster, saveProbe, type ClusterProbe } from './probe.js';
+import { esAnswers, esClient, kafkaAnswers, waitForEs, waitForKafka } from './readiness.js';
+import { readState, removeState, withLock, writeState, type StackState } from './state.js';
+import { ES_MIN_JAVA, ES_VERSION, KAFKA_MIN_JAVA, KAFKA_VERSION } from './versions.js';
+
+export type { ClusterProbe } from './probe.js';
+export type { ProcessRecord, StopOutcome } from './process.js';
+export { ES_VERSION, KAFKA_VERSION } from './versions.js';
+export { defaultStackDir, defaultArtifactCacheDir } from './layout.js';
+
+export const DEFAULT_PORTS = {
+  kafkaPort: 9092,
+  kafkaControllerPort: 9093,
+  esPort: 9200,
+  esTransportPort: 9300,
+} as const;
+
+export const DEFAULT_TIMEOUT_MS = 180_000;
+/** How long a service gets to shut down on SIGTERM before SIGKILL. */
+const STOP_GRACE_MS = 30_000;
+
+export interface StackOptions {
+  /** Stack dir (state, Kafka data, logs, probe.json). Default: $XDG_CACHE_HOME/kiver/stack or ~/.cache/kiver/stack. */
+  dir?: string;
+  /** Shared artifact cache (Kafka jars, unzipped ES). Default: $XDG_CACHE_HOME/kiver/artifacts. */
+  cacheDir?: string;
+  /** Maven local repository for the first download. Default: Maven's own (~/.m2/repository). */
+  mavenRepoLocal?: string;
+  kafkaPort?: number;
+  kafkaControllerPort?: number;
+  esPort?: number;
+  esTransportPort?: number;
+  /** Limit for `up` to reach readiness (and for waiting on another up/down). Default 180 s. */
+  timeoutMs?: number;
+  /** Progress lines (the CLI prints them on stderr). */
+  log?: (line: string) => void;
+}
+
+export interface ServiceStatus {
+  name: 'kafka' | 'elasticsearch';
+  /** host:port for Kafka, URL for Elasticsearch. */
+  address: string;
+  /** Recorded pids (ES: launcher and server JVM). */
+  pids: number[];
+  /** Every recorded process is alive and still the one we started. */
+  running: boolean;
+  /** The service answers a client request (Kafka: list topics; ES: cluster health >= yellow). */
+  answers: boolean;
+  logFile: string;
+}
+
+export interface StackStatus {
+  dir: string;
+  logsDir: string;
+  services: ServiceStatus[];
+  /** Both services run and answer. */
+  healthy: boolean;
+}
+
+export interface StackUpResult {
+  dir: string;
+  logsDir: string;
+  /** true when `up` found the stack already running and started nothing. */
+  alreadyRunning: boolean;
+  brokers: string[];
+  esUrl: string;
+  kafka: { version: string; pid: number; javaHome: string; logFile: string };
+  elasticsearch: { version: string; pids: number[]; javaHome: string; logFile: string; runtimeDir: string };
+  probe: ClusterProbe | undefined;
+  probeFile: string;
+  /** Milliseconds spent: total, artifact resolution, until both services were ready. */
+  timings: { totalMs: number; artifactsMs: number; readyMs: number };
+}
+
+export interface StackDownResult {
+  dir: string;
+  stopped: { name: string; pid: number; outcome: StopOutcome }[];
+}
+
+interface Resolved {
+  layout: StackLayout;
+  kafkaPort: number;
+  kafkaControllerPort: number;
+  esPort: number;
+  esTransportPort: number;
+  timeoutMs: number;
+  mavenRepoLocal: string | undefined;
+  log: (line: string) => void;
+}
+
+function resolveOptions(opts: StackOptions): Resolved {
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const layout = stackLayout(
+    opts.dir ?? defaultStackDir(),
+    opts.cacheDir ?? defaultArtifactCacheDir(),
+    isRoot,
+  );
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
+    throw new StackError(`The timeout must be positive, not ${timeoutMs}.`);
+  return {
+    layout,
+    kafkaPort: validatePort(opts.kafkaPort ?? DEFAULT_PORTS.kafkaPort, '--kafka-port'),
+    kafkaControllerPort: validatePort(
+      opts.kafkaControllerPort ?? DEFAULT_PORTS.kafkaControllerPort,
+      'kafkaControllerPort',
+    ),
+    esPort: validatePort(opts.esPort ?? DEFAULT_PORTS.esPort, '--es-port'),
+    esTransportPort: validatePort(opts.esTransportPort ?? DEFAULT_PORTS.esTransportPort, 'esTransportPort'),
+    timeoutMs,
+    mavenRepoLocal: opts.mavenRepoLocal,
+    log: opts.log ?? (() => undefined),
+  };
+}
+
+const brokersOf = (port: number) => [`${STACK_HOST}:${port}`];
+const esUrlOf = (port: number) => `http://${STACK_HOST}:${port}`;
+
+/** Every process the state names, including ES server JVMs we did not record yet. */
+function recordedProcesses(state: StackState): { name: string; record: ProcessRecord }[] {
+  const out: { name: string; record: ProcessRecord }[] = [];
+  const es = state.elasticsearch;
+  if (es) {
+    if (es.server) out.push({ name: 'elasticsearch server', record: es.server });
+    else if (isOurs(es.launcher)) {
+      // `up` died before it learned the server pid: the launcher's children are the server.
+      for (const pid of childrenOf(es.launcher.pid)) {
+        const r = recordFor(pid, 'org.elasticsearch');
+        if (r) out.push({ name: 'elasticsearch server', record: r });
+      }
+    }
+    out.push({ name: 'elasticsearch launcher', record: es.launcher });
+  }
+  if (state.kafka) out.push({ name: 'kafka', record: state.kafka.process });
+  return out;
+}
+
+async function stopState(r: Resolved, state: StackState): Promise<StackDownResult['stopped']> {
+  const procs = recordedProcesses(state);
+  const outcomes = await stopProcesses(
+    procs.map((p) => p.record),
+    STOP_GRACE_MS,
+  );
+  await removeState(r.layout.stateFile);
+  return procs.map((p, i) => ({ name: p.name, pid: p.record.pid, outcome: outcomes[i] ?? 'not-running' }));
+}
+
+function allRunning(state: StackState): boolean {
+  const es = state.elasticsearch;
+  return (
+    state.kafka !== undefined &&
+    isOurs(state.kafka.process) &&
+    es !== undefined &&
+    isOurs(es.launcher) &&
+    es.server !== undefined &&
+    isOurs(es.server)
+  );
+}
+
+async function readProbe(file: string): Promise<ClusterProbe | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as ClusterProbe;
+  } catch {
+    return undefined;
+  }
+}
+
+function upResult(
+  r: Resolved,
+  state: StackState,
+  alreadyRunning: boolean,
+  probe: ClusterProbe | undefined,
+  timings: StackUpResult['timings'],
+): StackUpResult {
+  const kafka = state.kafka!; // callers pass a complete state
+  const es = state.elasticsearch!;
+  return {
+    dir: r.layout.dir,
+    logsDir: r.layout.logsDir,
+    alreadyRunning,
+    brokers: brokersOf(kafka.port),
+    esUrl: esUrlOf(es.port),
+    kafka: {
+      version: KAFKA_VERSION,
+      pid: kafka.process.pid,
+      javaHome: kafka.javaHome,
+      logFile: r.layout.kafkaLog,
+    },
+    elasticsearch: {
+      version: ES_VERSION,
+      pids: [es.launcher.pid, ...(es.server ? [es.server.pid] : [])],
+      javaHome: es.javaHome,
+      logFile: r.layout.esLog,
+      runtimeDir: es.runtimeDir,
+    },
+    probe,
+    probeFile: r.layout.probeFile,
+    timings,
+  };
+}
+
+/**
+ * Starts Kafka and Elasticsearch unless this stack dir's services already run and answer (then
+ * it returns at once with `alreadyRunning`). A half-running stack is stopped and started fresh.
+ * Every fresh start formats Kafka's data and empties Elasticsearch's data.
+ */
+export async function stackUp(opts: StackOptions = {}): Promise<StackUpResult> {
+  const r = resolveOptions(opts);
+  const t0 = Date.now();
+  await mkdir(r.layout.logsDir, { recursive: true });
+  return withLock(r.layout.lockFile, r.timeoutMs, async () => {
+    const previous = await readState(r.layout.stateFile);
+    if (previous && allRunning(previous)) {
+      const p = previous as Required<StackState>;
+      if ((await kafkaAnswers(brokersOf(p.kafka.port))) && (await esAnswers(esUrlOf(p.elasticsearch.port)))) {
+        r.log(`already running (stack dir ${r.layout.dir})`);
+        return upResult(r, previous, true, await readProbe(r.layout.probeFile), {
+          totalMs: Date.now() - t0,
+          artifactsMs: 0,
+          readyMs: 0,
+        });
+      }
+    }
+    if (previous) {
+      r.log('a previous stack is only partly running or not answering: stopping what is left of it');
+      await stopState(r, previous);
+    }
+
+    await assertPortsFree([
+      { port: r.kafkaPort, role: 'Kafka client listener', flag: '--kafka-port' },
+      { port: r.kafkaControllerPort, role: 'Kafka controller listener', flag: 'kafkaControllerPort' },
+      { port: r.esPort, role: 'Elasticsearch HTTP', flag: '--es-port' },
+      { port: r.esTransportPort, role: 'Elasticsearch transport', flag: 'esTransportPort' },
+    ]);
+
+    const installs = findJavaInstalls();
+    const kafkaJava = pickKafkaJava(installs, KAFKA_MIN_JAVA);
+    const esJava = pickEsJava(installs, ES_MIN_JAVA);
+
+    const tA = Date.now();
+    await ensureArtifacts(r.layout, { mavenRepoLocal: r.mavenRepoLocal, log: r.log });
+    const artifactsMs = Date.now() - tA;
+
+    const kafkaInput = {
+      layout: r.layout,
+      java: kafkaJava,
+      kafkaPort: r.kafkaPort,
+      controllerPort: r.kafkaControllerPort,
+    };
+    const esInput = { layout: r.layout, java: esJava, httpPort: r.esPort, transportPort: r.esTransportPort };
+    await mkdir(r.layout.kafkaDir, { recursive: true });
+    await Promise.all([prepareKafka(kafkaInput), prepareEs(esInput)]);
+
+    const state: StackState = { version: 1, dir: r.layout.dir, startedAt: new Date().toISOString() };
+    const deadline = Date.now() + r.timeoutMs;
+    try {
+      r.log(`starting Kafka ${KAFKA_VERSION} on ${STACK_HOST}:${r.kafkaPort} (Java ${kafkaJava.major})`);
+      const kafkaProc = await startKafka(kafkaInput);
+      state.kafka = {
+        process: kafkaProc,
+        port: r.kafkaPort,
+        controllerPort: r.kafkaControllerPort,
+        javaHome: kafkaJava.home,
+      };
+      await writeState(r.layout.stateFile, state);
+      r.log(`starting Elasticsearch ${ES_VERSION} on ${esUrlOf(r.esPort)} (Java ${esJava.major})`);
+      const launcher = await startEs(esInput);
+      state.elasticsearch = {
+        launcher,
+        port: r.esPort,
+        transportPort: r.esTransportPort,
+        javaHome: esJava.home,
+        runtimeDir: r.layout.esRuntimeDir,
+      };
+      await writeState(r.layout.stateFile, state);
+
+      // Both start at once: on 2 cores ES's ~20 s dominates and Kafka is ready well within it.
+      await Promise.all([
+        waitForKafka(brokersOf(r.kafkaPort), {
+          record: kafkaProc,
+          logFile: r.layout.kafkaLog,
+          deadline,
+        }).then(() => r.log('Kafka is ready (topic created, consumer group joined)')),
+        waitForEs(esUrlOf(r.esPort), { record: launcher, logFile: r.layout.esLog, deadline }).then(() =>
+          r.log('Elasticsearch is ready (cluster health yellow or green)'),
+        ),
+      ]);
+      const server = await findEsServer(r.layout, launcher);
+      if (!server) {
+        throw new StackError(
+          `Elasticsearch answers but its server process (child of pid ${launcher.pid}) was not found.`,
+          `Read ${r.layout.esLog}.`,
+        );
+      }
+      state.elasticsearch.server = server;
+      await writeState(r.layout.stateFile, state);
+    } catch (error) {
+      // Leave nothing behind on a failed start; the error names the log to read.
+      await stopState(r, state).catch(() => undefined);
+      throw error;
+    }
+    const readyMs = Date.now() - t0;
+
+    const client = esClient(esUrlOf(r.esPort));
+    let probe: ClusterProbe | undefined;
+    try {
+      probe = await probeCluster(client);
+      await saveProbe(r.layout.probeFile, probe);
+    } finally {
+      await client.close();
+    }
+    return upResult(r, state, false, probe, { totalMs: Date.now() - t0, artifactsMs, readyMs });
+  });
+}
+
+/** Stops exactly the processes this stack dir's `up` started (verified by pid + start time + command line). */
+export async function stackDown(opts: StackOptions = {}): Promise<StackDownResult> {
+  const r = resolveOptions(opts);
+  await mkdir(r.layout.dir, { recursive: true });
+  return withLock(r.layout.lockFile, r.timeoutMs, async () => {
+    const state = await readState(r.layout.stateFile);
+    if (!state) return { dir: r.layout.dir, stopped: [] };
+    return { dir: r.layout.dir, stopped: await stopState(r, state) };
+  });
+}
+
+export async function stackStatus(opts: StackOptions = {}): Promise<StackStatus> {
+  const r = resolveOptions(opts);
+  const state = await readState(r.layout.stateFile);
+  const kafkaPort = state?.kafka?.port ?? r.kafkaPort;
+  const esPort = state?.elasticsearch?.port ?? r.esPort;
+  const kafkaRecords = state?.kafka ? [state.kafka.process] : [];
+  const es = state?.elasticsearch;
+  const esRecords = es ? [es.launcher, ...(es.server ? [es.server] : [])] : [];
+  const kafkaRunning = kafkaRecords.length > 0 && kafkaRecords.every(isOurs);
+  const esRunning = esRecords.length === 2 && esRecords.every(isOurs);
+  // Only ask the ports when our processes run: otherwise a foreign service would look like ours.
+  const [kafkaOk, esOk] = await Promise.all([
+    kafkaRunning ? kafkaAnswers(brokersOf(kafkaPort)) : Promise.resolve(false),
+    esRunning ? esAnswers(esUrlOf(esPort)) : Promise.resolve(false),
+  ]);
+  const services: ServiceStatus[] = [
+    {
+      name: 'kafka',
+      address: brokersOf(kafkaPort)[0]!,
+      pids: kafkaRecords.map((p) => p.pid),
+      running: kafkaRunning,
+      answers: kafkaOk,
+      logFile: r.layout.kafkaLog,
+    },
+    {
+      name: 'elasticsearch',
+      address: esUrlOf(esPort),
+      pids: esRecords.map((p) => p.pid),
+      running: esRunning,
+      answers: esOk,
+      logFile: r.layout.esLog,
+    },
+  ];
+  return {
+    dir: r.layout.dir,
+    logsDir: r.layout.logsDir,
+    services,
+    healthy: services.every((s) => s.running && s.answers),
+  };
+}
