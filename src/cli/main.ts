@@ -24,6 +24,9 @@ const commands: Record<string, CommandEntry> = {
   demo: { summary: 'start everything, write a realistic log tree, search it', load: () => import('./demo.js') },
 };
 
+/** The sub-command names, as deployment files must use them. */
+export const commandNames: readonly string[] = Object.keys(commands);
+
 export function usage(): string {
   const width = Math.max(...Object.keys(commands).map((c) => c.length));
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
