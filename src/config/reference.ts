@@ -13,9 +13,9 @@ function defaultText(spec: LeafSpec): string {
   if (spec.type === 'string' && spec.secret) return '—';
   const value = spec.default;
   if (value === null) return '—';
-  if (spec.type === 'int' && spec.unit === 'bytes' && value >= 1024 && value % 1024 === 0) {
+  if (spec.type === 'int' && spec.unit === 'bytes' && spec.default >= 1024 && spec.default % 1024 === 0) {
     const units = ['KiB', 'MiB', 'GiB'];
-    let n = value / 1024;
+    let n = spec.default / 1024;
     let unit = 0;
     while (n >= 1024 && n % 1024 === 0 && unit < units.length - 1) {
       n /= 1024;
