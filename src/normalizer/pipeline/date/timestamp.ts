@@ -1,0 +1,104 @@
+/**
+ * Turns the pieces a date format captured into an instant, applying the contract's rules for
+ * what is missing: no zone -> the configured zone; no year -> the collection year (minus one
+ * when that lands more than a day after collection); no date -> the collection date (minus one
+ * day when that lands more than an hour after collection).
+ */
+import { dateInZone, localToUtc } from './zone.js';
+
+export interface TimeFields {
+  year?: number;
+  month?: number;
+  day?: number;
+  hour: number;
+  minute: number;
+  second: number;
+  /** Fraction digits as written (0-9 of them). */
+  fraction?: string;
+  /** Minutes east of UTC when the text carried a zone. */
+  offsetMinutes?: number;
+}
+
+export interface ResolvedTime {
+  ms: number;
+  /** The text carried a zone (or was an epoch). */
+  zoned: boolean;
+  hasDate: boolean;
+  hasYear: boolean;
+}
+
+export interface ResolveContext {
+  collectedAt: number;
+  timezone: string;
+}
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+export function fractionToMillis(fraction: string | undefined): number {
+  if (!fraction) return 0;
+  // Truncate, never round: `.9999` must not become the next second.
+  return Number((fraction + '00').slice(0, 3));
+}
+
+function offsetZone(offsetMinutes: number): string {
+  const sign = offsetMinutes < 0 ? '-' : '+';
+  const abs = Math.abs(offsetMinutes);
+  return `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}
+
+function validClock(f: TimeFields): boolean {
+  return f.hour <= 23 && f.minute <= 59 && f.second <= 60;
+}
+
+function validDate(year: number, month: number, day: number): boolean {
+  if (month < 1 || month > 12 || day < 1) return false;
+  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+export function resolveTime(fields: TimeFields, ctx: ResolveContext): ResolvedTime | undefined {
+  if (!validClock(fields)) return undefined;
+  const zone = fields.offsetMinutes === undefined ? ctx.timezone : offsetZone(fields.offsetMinutes);
+  const second = Math.min(fields.second, 59); // a leap second is kept inside its minute
+  const millis = fractionToMillis(fields.fraction);
+  const hasDate = fields.month !== undefined && fields.day !== undefined;
+  const hasYear = fields.year !== undefined;
+  const zoned = fields.offsetMinutes !== undefined;
+  const at = (y: number, mo: number, d: number): number =>
+    localToUtc(zone, y, mo, d, fields.hour, fields.minute, second, millis);
+
+  if (hasDate && hasYear) {
+    if (!validDate(fields.year as number, fields.month as number, fields.day as number)) return undefined;
+    return {
+      ms: at(fields.year as number, fields.month as number, fields.day as number),
+      zoned,
+      hasDate,
+      hasYear,
+    };
+  }
+  if (hasDate) {
+    const month = fields.month as number;
+    const day = fields.day as number;
+    let year = dateInZone(zone, ctx.collectedAt).year;
+    if (!validDate(year, month, day) && !validDate(year - 1, month, day)) return undefined;
+    let ms = validDate(year, month, day) ? at(year, month, day) : Number.POSITIVE_INFINITY;
+    if (ms > ctx.collectedAt + DAY_MS) {
+      year -= 1;
+      if (!validDate(year, month, day)) return undefined;
+      ms = at(year, month, day);
+    }
+    return { ms, zoned, hasDate, hasYear };
+  }
+  const today = dateInZone(zone, ctx.collectedAt);
+  let ms = at(today.year, today.month, today.day);
+  if (ms > ctx.collectedAt + HOUR_MS) {
+    const yesterday = new Date(Date.UTC(today.year, today.month - 1, today.day) - DAY_MS);
+    ms = at(yesterday.getUTCFullYear(), yesterday.getUTCMonth() + 1, yesterday.getUTCDate());
+  }
+  return { ms, zoned, hasDate, hasYear };
+}
+
+/** `@timestamp` text: ISO-8601 in UTC with milliseconds. */
+export function formatTimestamp(ms: number): string {
+  return new Date(ms).toISOString();
+}

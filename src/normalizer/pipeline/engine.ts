@@ -1,0 +1,220 @@
+/**
+ * The engine: peel envelopes, choose a pipeline, run it, finish the document
+ * (pipelines/README.md, "How a raw event is processed"). `process()` never throws.
+ */
+import { addTag, deletePath, getPath, recordFailure, setPath, type EcsDocument } from './document.js';
+import { formatTimestamp } from './date/timestamp.js';
+import { peelEnvelope, type Envelope } from './envelope/index.js';
+import { PipelineSelector } from './matcher.js';
+import type { CompiledPipeline } from './model.js';
+import { runSteps } from './steps.js';
+import type { EventContext, InnerResult } from './types.js';
+
+export interface EngineInput {
+  message: string;
+  path?: string;
+  host?: string;
+  /** Collection time, ms since the epoch. */
+  collectedAt: number;
+  offset?: number;
+  fields?: Record<string, string>;
+  flags?: string[];
+}
+
+export interface EngineOutput {
+  doc: EcsDocument;
+  pipeline: string;
+  dataset: string;
+  failed: boolean;
+  dropped: boolean;
+}
+
+export interface EngineOptions {
+  keepEventOriginal: boolean;
+  maxMessageBytes: number;
+  timezone: string;
+}
+
+const FLAG_TAGS: Readonly<Record<string, string>> = {
+  truncated: '_truncated',
+  invalid_utf8: '_invalid_utf8',
+  partial: 'partial',
+};
+const MAX_REROUTE_DEPTH = 4;
+
+export const GENERIC = 'generic';
+
+/** Cuts a message to at most `maxBytes` of UTF-8, never inside a character. */
+export function truncateUtf8(message: string, maxBytes: number): string | undefined {
+  if (message.length * 3 <= maxBytes) return undefined;
+  const bytes = Buffer.from(message, 'utf8');
+  if (bytes.length <= maxBytes) return undefined;
+  let end = maxBytes;
+  // Step back over continuation bytes (10xxxxxx) to a character boundary.
+  while (end > 0 && ((bytes[end] as number) & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString('utf8');
+}
+
+export class Engine {
+  private readonly byName: ReadonlyMap<string, CompiledPipeline>;
+  private readonly selector: PipelineSelector<CompiledPipeline>;
+  private readonly generic: CompiledPipeline;
+
+  constructor(
+    readonly pipelines: readonly CompiledPipeline[],
+    private readonly options: EngineOptions,
+  ) {
+    this.byName = new Map(pipelines.map((p) => [p.name, p]));
+    const ordered = pipelines
+      .map((p, order) => ({ p, order }))
+      .filter(({ p }) => p.name !== GENERIC)
+      .sort((a, b) => b.p.priority - a.p.priority || a.order - b.order)
+      .map(({ p }) => p);
+    this.selector = new PipelineSelector(ordered);
+    this.generic = this.byName.get(GENERIC) ?? {
+      name: GENERIC,
+      file: '(built in)',
+      description: 'fallback when no generic.yaml exists',
+      priority: 0,
+      dataset: GENERIC,
+      timezone: options.timezone,
+      match: { paths: undefined, fields: [], sniff: undefined },
+      steps: [],
+      tests: [],
+    };
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  process(input: EngineInput, forced?: string): EngineOutput {
+    try {
+      return this.processEvent(input, forced);
+    } catch (error) {
+      // Last line of defence (guarantee 5): a bug in the engine still yields a document.
+      const doc: EcsDocument = { message: String(input.message ?? '') };
+      recordFailure(doc, `engine: ${(error as Error)?.message ?? String(error)}`);
+      setPath(
+        doc,
+        '@timestamp',
+        formatTimestamp(Number.isFinite(input.collectedAt) ? input.collectedAt : Date.now()),
+      );
+      addTag(doc, '_no_timestamp');
+      return { doc, pipeline: GENERIC, dataset: GENERIC, failed: true, dropped: false };
+    }
+  }
+
+  private processEvent(input: EngineInput, forced: string | undefined): EngineOutput {
+    let raw = typeof input.message === 'string' ? input.message : String(input.message);
+    const cut = truncateUtf8(raw, this.options.maxMessageBytes);
+    if (cut !== undefined) raw = cut;
+
+    const peeled = peelEnvelope(raw);
+    const envelope: Envelope | undefined = peeled.kind === 'peeled' ? peeled.envelope : undefined;
+    const text = envelope ? envelope.text : raw;
+    const doc: EcsDocument = { message: text };
+    // Known before the processors run, so that conditions can look at the file path.
+    if (input.path) setPath(doc, 'log.file.path', input.path);
+    if (input.offset !== undefined) setPath(doc, 'log.offset', input.offset);
+
+    let pipeline: CompiledPipeline;
+    if (forced !== undefined) {
+      pipeline = this.byName.get(forced) ?? this.generic;
+      if (!this.byName.has(forced)) recordFailure(doc, `engine: no pipeline named '${forced}', generic used`);
+    } else {
+      pipeline = this.selector.select(text, input.path, input.fields) ?? this.generic;
+    }
+
+    const ctx = this.eventContext(input, pipeline, [pipeline.name]);
+    runSteps(pipeline.steps, doc, ctx);
+    if (ctx.dropped)
+      return { doc, pipeline: pipeline.name, dataset: pipeline.dataset, failed: false, dropped: true };
+
+    if (cut !== undefined) addTag(doc, '_truncated');
+    if (peeled.kind === 'corrupt') {
+      addTag(doc, '_envelope_failure');
+      setPath(doc, 'kiver.envelope_failure', peeled.reason);
+    }
+    this.finish(doc, input, pipeline, raw, envelope, ctx);
+    const dataset = String(getPath(doc, 'event.dataset'));
+    const tags = doc['tags'];
+    const failed = Array.isArray(tags) && tags.includes('_parse_failure');
+    return { doc, pipeline: pipeline.name, dataset, failed, dropped: false };
+  }
+
+  private eventContext(
+    input: EngineInput,
+    pipeline: CompiledPipeline,
+    chain: readonly string[],
+  ): EventContext {
+    return {
+      collectedAt: input.collectedAt,
+      timezone: pipeline.timezone,
+      path: input.path,
+      fields: input.fields,
+      dropped: false,
+      timestamp: undefined,
+      chain,
+      runInner: (text, exclude) => this.runInner(text, input, exclude, chain),
+    };
+  }
+
+  private runInner(
+    text: string,
+    input: EngineInput,
+    exclude: ReadonlySet<string>,
+    chain: readonly string[],
+  ): InnerResult | undefined {
+    if (chain.length >= MAX_REROUTE_DEPTH) return undefined;
+    const skip = new Set([...exclude, ...chain]);
+    const inner = this.selector.select(text, undefined, input.fields, skip);
+    if (!inner) return undefined;
+    const doc: EcsDocument = { message: text };
+    if (input.path) setPath(doc, 'log.file.path', input.path);
+    const ctx = this.eventContext(input, inner, [...chain, inner.name]);
+    runSteps(inner.steps, doc, ctx);
+    if (getPath(doc, 'event.dataset') === undefined) setPath(doc, 'event.dataset', inner.dataset);
+    return { doc, pipeline: inner.name, timestamp: ctx.timestamp };
+  }
+
+  private finish(
+    doc: EcsDocument,
+    input: EngineInput,
+    pipeline: CompiledPipeline,
+    raw: string,
+    envelope: Envelope | undefined,
+    ctx: EventContext,
+  ): void {
+    if (getPath(doc, 'event.dataset') === undefined) setPath(doc, 'event.dataset', pipeline.dataset);
+    if (this.options.keepEventOriginal) setPath(doc, 'event.original', raw);
+    if (input.host && getPath(doc, 'host.name') === undefined) setPath(doc, 'host.name', input.host);
+    if (input.fields) {
+      for (const [key, value] of Object.entries(input.fields)) {
+        if (key === 'container_id') setPath(doc, 'container.id', value);
+        else if (key === 'service') {
+          if (getPath(doc, 'service.name') === undefined) setPath(doc, 'service.name', value);
+        } else setPath(doc, `labels.${key}`, value);
+      }
+    }
+    for (const flag of input.flags ?? []) addTag(doc, FLAG_TAGS[flag] ?? flag);
+    if (envelope) {
+      if (envelope.stream) setPath(doc, 'stream', envelope.stream);
+      if (envelope.labels) setPath(doc, 'container.labels', envelope.labels);
+      if (envelope.partial) addTag(doc, 'partial');
+    }
+
+    const envelopeTime = envelope?.timeMs;
+    if (getPath(doc, '@timestamp') === undefined) {
+      if (envelopeTime !== undefined) setPath(doc, '@timestamp', formatTimestamp(envelopeTime));
+      else {
+        setPath(doc, '@timestamp', formatTimestamp(input.collectedAt));
+        addTag(doc, '_no_timestamp');
+      }
+    } else if (envelopeTime !== undefined && ctx.timestamp !== undefined && !ctx.timestamp.exact) {
+      // The envelope time is exact and zoned; the inner one lacked a date, year or zone.
+      setPath(doc, '@timestamp', formatTimestamp(envelopeTime));
+      deletePath(doc, 'event.timezone');
+    }
+  }
+}

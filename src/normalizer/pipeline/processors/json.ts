@@ -1,0 +1,46 @@
+/**
+ * `json`: parses a JSON object. Keys listed in `ecs_keys` land at the document root as ECS
+ * fields (dotted keys expanded); the rest go under `target` (or the root when it is omitted).
+ */
+import { deletePath, getPath, isPlainObject, setPath, type EcsDocument } from '../document.js';
+import type { ProcessorFactory } from '../types.js';
+import { parseJsonObject } from './json-text.js';
+import { readSourceText, sourceProblem } from './source-field.js';
+
+export const jsonProcessor: ProcessorFactory = (options) => {
+  const field = options.string('field') ?? 'message';
+  const target = options.string('target');
+  const ignoreMissing = options.boolean('ignore_missing', false);
+  const limits = {
+    maxDepth: options.integer('max_depth', 10, 1),
+    maxKeys: options.integer('max_keys', 500, 1),
+  };
+  const ecsKeys = new Set(options.stringList('ecs_keys') ?? []);
+  return {
+    run(doc) {
+      const source = readSourceText(doc, field);
+      const problem = sourceProblem(source, field, ignoreMissing);
+      if (problem !== undefined) return problem ?? undefined;
+      const parsed = parseJsonObject((source as { text: string }).text, limits);
+      if ('error' in parsed) return parsed.error;
+      // The source field is consumed when the object replaces it (message -> parsed keys).
+      if (target === undefined || target === field) deletePath(doc, field);
+      const rest: EcsDocument = {};
+      let restHasKeys = false;
+      for (const [key, value] of Object.entries(parsed.value)) {
+        if (ecsKeys.has(key)) setPath(doc, key, value);
+        else if (target === undefined) setPath(doc, key, value);
+        else {
+          rest[key] = value;
+          restHasKeys = true;
+        }
+      }
+      if (target !== undefined && restHasKeys) {
+        // Merge: earlier steps may already have put keys under the target (a prefix's fields).
+        const existing = getPath(doc, target);
+        setPath(doc, target, isPlainObject(existing) ? Object.assign(existing, rest) : rest);
+      }
+      return undefined;
+    },
+  };
+};
