@@ -1,0 +1,90 @@
+/**
+ * Shared helpers for integration tests: where the real Kafka and Elasticsearch are, and small
+ * polling/naming utilities so tests wait on conditions instead of sleeping.
+ *
+ * KIVER_KAFKA__BROKERS (comma-separated) and KIVER_ELASTICSEARCH__URL point the tests at an
+ * existing cluster; without them the default local stack is started once (or reused).
+ */
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { stackUp } from '../../src/stack/index.js';
+
+export interface StackEndpoints {
+  brokers: string[];
+  esUrl: string;
+}
+
+let pending: Promise<StackEndpoints> | undefined;
+
+export async function ensureStack(): Promise<StackEndpoints> {
+  const brokersEnv = process.env.KIVER_KAFKA__BROKERS?.trim();
+  const esEnv = process.env.KIVER_ELASTICSEARCH__URL?.trim();
+  if (brokersEnv && esEnv) {
+    return {
+      brokers: brokersEnv
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+      esUrl: esEnv,
+    };
+  }
+  // One stackUp per test process; stackUp itself locks against other processes.
+  pending ??= stackUp({}).then((r) => ({
+    brokers: brokersEnv ? brokersEnv.split(',').map((b) => b.trim()) : r.brokers,
+    esUrl: esEnv || r.esUrl,
+  }));
+  return pending;
+}
+
+/** `prefix-<time>-<random>`, lower case, valid as a Kafka topic, ES index and group id. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`.toLowerCase();
+}
+
+export interface WaitForOptions {
+  timeoutMs?: number;
+  intervalMs?: number;
+  /** Included in the error, e.g. "all 100 messages consumed". */
+  message?: string;
+}
+
+/** Polls until the predicate returns a truthy value and returns it; throws after the timeout. */
+export async function waitFor<T>(
+  predicate: () => T | Promise<T>,
+  { timeoutMs = 30_000, intervalMs = 100, message = 'condition' }: WaitForOptions = {},
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (true) {
+    try {
+      const value = await predicate();
+      if (value) return value as NonNullable<T>;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() >= deadline) {
+      const cause = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${message}${cause}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Creates a topic and waits for its partition leaders, so the first produce does not race them. */
+export async function createTopic(brokers: string[], name: string, partitions = 1): Promise<void> {
+  const admin = new Kafka({ clientId: 'kiver-test-admin', brokers, logLevel: logLevel.WARN }).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic: name, numPartitions: partitions }], waitForLeaders: true });
+    await waitFor(
+      async () => {
+        const meta = await admin.fetchTopicMetadata({ topics: [name] });
+        const parts = meta.topics[0]?.partitions ?? [];
+        return parts.length === partitions && parts.every((p) => p.leader >= 0);
+      },
+      { timeoutMs: 15_000, message: `leaders for all ${partitions} partitions of ${name}` },
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { formatStatusTable, parseStackArgs } from '../../../src/cli/stack.js';
+import { UsageError } from '../../../src/errors.js';
+
+test('up with every option', () => {
+  const a = parseStackArgs([
+    'up',
+    '--dir',
+    '/s',
+    '--kafka-port',
+    '19092',
+    '--es-port',
+    '19200',
+    '--timeout',
+    '90',
+    '--json',
+  ]);
+  assert.equal(a.command, 'up');
+  assert.equal(a.json, true);
+  assert.deepEqual(a.options, {
+    dir: '/s',
+    kafkaPort: 19092,
+    kafkaControllerPort: 19093,
+    esPort: 19200,
+    esTransportPort: 19300,
+    timeoutMs: 90_000,
+  });
+});
+
+test('defaults are left to the stack module', () => {
+  assert.deepEqual(parseStackArgs(['status']), { command: 'status', options: {}, json: false, help: false });
+  assert.equal(parseStackArgs(['--help']).help, true);
+  assert.equal(parseStackArgs(['down', '-h']).help, true);
+});
+
+test('bad arguments are UsageErrors', () => {
+  for (const argv of [
+    [],
+    ['start'],
+    ['up', 'down'],
+    ['up', '--kafka-port', 'abc'],
+    ['up', '--kafka-port', '70000'],
+    ['up', '--es-port', '0'],
+    ['up', '--timeout', '-1'],
+    ['up', '--bogus'],
+    ['up', '--dir', ''],
+  ]) {
+    assert.throws(() => parseStackArgs(argv), UsageError, argv.join(' '));
+  }
+});
+
+test('the status table shows address, pids, running and answers, and where the logs are', () => {
+  const table = formatStatusTable({
+    dir: '/s',
+    logsDir: '/s/logs',
+    healthy: false,
+    services: [
+      {
+        name: 'kafka',
+        address: '127.0.0.1:9092',
+        pids: [10],
+        running: true,
+        answers: true,
+        logFile: '/s/logs/kafka.log',
+      },
+      {
+        name: 'elasticsearch',
+        address: 'http://127.0.0.1:9200',
+        pids: [],
+        running: false,
+        answers: false,
+        logFile: '',
+      },
+    ],
+  });
+  const lines = table.split('\n');
+  assert.match(lines[0]!, /^SERVICE\s+ADDRESS\s+PIDS\s+RUNNING\s+ANSWERS$/);
+  assert.match(lines[1]!, /^kafka\s+127\.0\.0\.1:9092\s+10\s+yes\s+yes$/);
+  assert.match(lines[2]!, /^elasticsearch\s+http:\/\/127\.0\.0\.1:9200\s+-\s+no\s+no$/);
+  assert.match(table, /logs: \/s\/logs/);
+});

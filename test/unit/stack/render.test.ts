@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { esZipPath, renderKafkaPom } from '../../../src/stack/artifacts.js';
+import { renderElasticsearchYml } from '../../../src/stack/elasticsearch.js';
+import { newClusterId, renderKafkaProperties } from '../../../src/stack/kafka.js';
+import { KAFKA_LOG4J_VERSION, KAFKA_SLF4J_BINDING, KAFKA_VERSION } from '../../../src/stack/versions.js';
+
+function props(text: string): Map<string, string> {
+  return new Map(
+    text
+      .trim()
+      .split('\n')
+      .map((l) => {
+        const i = l.indexOf('=');
+        return [l.slice(0, i), l.slice(i + 1)] as [string, string];
+      }),
+  );
+}
+
+test('the Kafka POM adds the SLF4J binding the published POM leaves out, at the pinned log4j version', () => {
+  const pom = renderKafkaPom({
+    kafkaVersion: '4.4.0',
+    log4jVersion: '2.25.5',
+    slf4jBinding: 'log4j-slf4j-impl',
+  });
+  assert.match(pom, /<packaging>pom<\/packaging>/);
+  assert.match(pom, /<artifactId>kafka_2\.13<\/artifactId>\s*<version>4\.4\.0<\/version>/);
+  assert.match(pom, /<artifactId>log4j-slf4j-impl<\/artifactId>\s*<version>2\.25\.5<\/version>/);
+  assert.match(pom, /<artifactId>log4j-core<\/artifactId>\s*<version>2\.25\.5<\/version>/);
+  assert.equal((pom.match(/<dependency>/g) ?? []).length, 3);
+});
+
+test('pinned versions are consistent: Kafka 4.4 pins slf4j 1.7, so the SLF4J 1 binding is used', () => {
+  assert.equal(KAFKA_VERSION, '4.4.0');
+  assert.equal(KAFKA_LOG4J_VERSION, '2.25.5');
+  assert.equal(KAFKA_SLF4J_BINDING, 'log4j-slf4j-impl');
+});
+
+test('Kafka properties: one node, loopback, replication factor 1, no group join delay', () => {
+  const p = props(renderKafkaProperties({ kafkaPort: 19092, controllerPort: 19093, dataDir: '/x/data' }));
+  assert.equal(p.get('process.roles'), 'broker,controller');
+  assert.equal(p.get('listeners'), 'PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093');
+  assert.equal(p.get('advertised.listeners'), 'PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093');
+  assert.equal(p.get('controller.quorum.bootstrap.servers'), '127.0.0.1:19093');
+  assert.equal(
+    p.get('controller.quorum.voters'),
+    undefined,
+    'dynamic quorum: format --standalone rejects voters',
+  );
+  assert.equal(p.get('offsets.topic.replication.factor'), '1');
+  assert.equal(p.get('transaction.state.log.replication.factor'), '1');
+  assert.equal(p.get('group.initial.rebalance.delay.ms'), '0');
+  assert.equal(p.get('log.dirs'), '/x/data');
+  assert.ok(![...p.values()].some((v) => v.includes('localhost')), 'never localhost (Node prefers ::1)');
+});
+
+test('Kafka cluster ids look like Uuid.randomUuid(): 22 base64url chars, no leading dash', () => {
+  for (let i = 0; i < 200; i++) {
+    const id = newClusterId();
+    assert.match(id, /^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
+  }
+});
+
+test('elasticsearch.yml: single node on loopback; security setting only when its module exists', () => {
+  const base = { httpPort: 19200, transportPort: 19300, dataDir: '/d', logsDir: '/l' };
+  const withSec = renderElasticsearchYml({ ...base, hasSecurityModule: true });
+  assert.match(withSec, /^discovery\.type: single-node$/m);
+  assert.match(withSec, /^network\.host: 127\.0\.0\.1$/m);
+  assert.match(withSec, /^http\.port: 19200$/m);
+  assert.match(withSec, /^transport\.port: 19300$/m);
+  assert.match(withSec, /^path\.data: \/d$/m);
+  assert.match(withSec, /^xpack\.security\.enabled: false$/m);
+  assert.doesNotMatch(renderElasticsearchYml({ ...base, hasSecurityModule: false }), /xpack/);
+});
+
+test('the ES zip is looked up where dependency:get puts it', () => {
+  assert.equal(
+    esZipPath('/m2', '8.19.21'),
+    '/m2/org/elasticsearch/distribution/integ-test-zip/elasticsearch/8.19.21/elasticsearch-8.19.21.zip',
+  );
+});
