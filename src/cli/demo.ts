@@ -1,5 +1,185 @@
-import { notYetAvailable } from './not-available.js';
+/**
+ * `kiver demo` (`npm run demo`): the whole pipeline on this machine. Starts the local stack,
+ * runs one collector and two normalizer workers as child processes, writes a realistic log
+ * tree while they run, waits until every event is searchable, prints a unified search and
+ * stops what it started (unless --keep).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+import { createElasticsearchClient } from '../config/clients.js';
+import { configFrom } from '../config/index.js';
+import { UsageError, ServiceUnavailableError } from '../errors.js';
+import { formatHitLine, type Hit } from '../search/format.js';
+import { searchOnce } from '../search/run-search.js';
+import { writeDemoTree } from '../stack/demo-tree.js';
+import { stackDown, stackUp } from '../stack/index.js';
 
-export async function run(_argv: string[]): Promise<number> {
-  return notYetAvailable('demo', 'a later issue');
+const help = `usage: npm run demo [-- --keep] [-- --rounds N]
+
+Starts Kafka and Elasticsearch (kiver stack up), a collector and two normalizer workers,
+writes a container log tree of Java services, Ceph, etcd, syslog and netplugin logs into a
+temporary folder, waits until every line is searchable, and prints every error of the last
+five minutes across all components.
+
+      --keep       leave the stack, the log tree and the index running/in place afterwards
+      --rounds N   rounds of log lines to write, one per second (default 20)
+`;
+
+function say(line: string): void {
+  process.stdout.write(line + '\n');
+}
+
+function spawnKiver(args: string[], logFile: string): ChildProcess {
+  const entry = process.argv[1];
+  if (!entry) throw new Error('cannot find the kiver entry script');
+  // The same Node flags (for example tsx's loader) and the same entry script as this process.
+  const child = spawn(process.execPath, [...process.execArgv, entry, ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const chunks: string[] = [];
+  child.stderr?.on('data', (d: Buffer) => {
+    chunks.push(d.toString('utf8'));
+    if (chunks.length > 200) chunks.shift();
+  });
+  child.on('exit', () => void writeFile(logFile, chunks.join('')).catch(() => undefined));
+  return child;
+}
+
+async function stopChild(child: ChildProcess, timeoutMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        keep: { type: 'boolean' },
+        rounds: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}.`, "Run 'kiver demo --help' for the options.");
+  }
+  if (values.help) {
+    process.stdout.write(help);
+    return 0;
+  }
+  const rounds = values.rounds === undefined ? 20 : Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 3600) {
+    throw new UsageError(
+      `--rounds '${values.rounds}' is not a whole number from 1 to 3600.`,
+      'Use for example --rounds 30.',
+    );
+  }
+
+  say('1/5  starting Kafka and Elasticsearch (kiver stack up; the first run downloads them with Maven)...');
+  const stack = await stackUp({ log: (line) => process.stderr.write(`     ${line}\n`) });
+  say(
+    `     Kafka ${stack.brokers.join(',')}, Elasticsearch ${stack.esUrl}${stack.alreadyRunning ? ' (already running)' : ''}`,
+  );
+
+  const work = await mkdtemp(join(tmpdir(), 'kiver-demo-'));
+  const root = join(work, 'app', 'log');
+  const configFile = join(work, 'kiver.yaml');
+  const runId = Date.now().toString(36);
+  const configObject = {
+    kafka: { brokers: stack.brokers, topic: 'kiver-demo.raw', dlq_topic: 'kiver-demo.dlq' },
+    elasticsearch: { url: stack.esUrl, namespace: 'demo' },
+    collector: {
+      roots: [root],
+      include: ['**/*.log'],
+      checkpoint_dir: join(work, 'checkpoints'),
+      path_templates: [`${root}/{container_id}/{service}/**`],
+      host_name: 'demo-host',
+      labels: { demo_run: runId },
+    },
+    normalizer: { group_id: 'kiver-demo' },
+    metrics: { listen: '127.0.0.1:0' },
+  };
+  configFrom(configObject);
+  await writeFile(configFile, stringify(configObject));
+
+  const children: ChildProcess[] = [];
+  const client = createElasticsearchClient(configFrom(configObject).elasticsearch);
+  try {
+    say(`2/5  starting a collector and two normalizer workers (config ${configFile})...`);
+    children.push(spawnKiver(['collect', '--config', configFile], join(work, 'collector.log')));
+    children.push(spawnKiver(['normalize', '--config', configFile], join(work, 'normalizer-1.log')));
+    children.push(spawnKiver(['normalize', '--config', configFile], join(work, 'normalizer-2.log')));
+    for (const child of children) {
+      child.once('exit', (code, signal) => {
+        if (code !== 0 && signal !== 'SIGTERM')
+          process.stderr.write(`     a child process ended early (code ${code}); logs in ${work}\n`);
+      });
+    }
+
+    say(`3/5  writing ${rounds} rounds of Java, Ceph, etcd, syslog and netplugin logs under ${root}...`);
+    const written = await writeDemoTree(root, rounds, 1000);
+    say(`     ${written.events} events in ${written.files.length} files`);
+
+    say('4/5  waiting until every event is searchable...');
+    const started = Date.now();
+    let indexed = 0;
+    while (Date.now() - started < 180_000) {
+      try {
+        const count = await client.count({
+          index: 'logs-*',
+          ignore_unavailable: true,
+          allow_no_indices: true,
+          query: { prefix: { 'log.file.path': root } },
+        });
+        indexed = count.count;
+      } catch {
+        indexed = 0;
+      }
+      if (indexed >= written.events) break;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    if (indexed < written.events) {
+      throw new ServiceUnavailableError(
+        `Only ${indexed} of ${written.events} demo events were searchable after 3 minutes.`,
+        `Read the logs in ${work}.`,
+      );
+    }
+    say(
+      `     all ${indexed} events indexed ${((Date.now() - started) / 1000).toFixed(1)} s after the last write`,
+    );
+
+    say('5/5  every error of the last five minutes, across all components, newest first:\n');
+    const result = await searchOnce(client, stack.esUrl, { levels: ['error+'], since: '5m', size: 25 });
+    for (const hit of result.hits as Hit[]) say('  ' + formatHitLine(hit, process.stdout.isTTY === true));
+    say(`\n  ${result.hits.length} of ${result.total} errors shown.\n`);
+    say('Query further:');
+    say("  npx tsx src/cli/main.ts search --since 15m --dataset 'ceph.*'          # one family");
+    say('  npx tsx src/cli/main.ts search --level warn+ "demo stock"             # words in the message');
+    say('  npx tsx src/cli/main.ts search --follow                               # new events as they come');
+    say('  npx tsx src/cli/main.ts search --json --service orders | jq .           # whole ECS documents');
+    say('  Kibana: create the data view logs-* on this Elasticsearch.');
+    return 0;
+  } finally {
+    await Promise.all(children.map((c) => stopChild(c, 15_000)));
+    await client.close();
+    if (values.keep) {
+      say(`\nKept: the stack (kiver stack down stops it) and the log tree in ${work}.`);
+    } else {
+      await rm(work, { recursive: true, force: true });
+      if (!stack.alreadyRunning) {
+        say('\nStopping the stack (use --keep to leave it running)...');
+        await stackDown({});
+      }
+    }
+  }
 }
