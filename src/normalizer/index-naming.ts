@@ -1,0 +1,71 @@
+/**
+ * Where a document goes: `logs-<dataset>-<namespace>` (a data stream), or in index mode the
+ * same name with a UTC day suffix. The day comes from the event itself, never from the wall
+ * clock, so a replayed event lands in the same index as its first copy and its deterministic
+ * id dedupes it.
+ */
+
+export type IndexMode = 'data_stream' | 'index';
+
+/** Events further in the past than this (relative to their collection time) are filed by collection day. */
+export const MAX_EVENT_AGE_MS = 7 * 24 * 3600 * 1000;
+/** Events further in the future than this are filed by collection day. */
+export const MAX_EVENT_AHEAD_MS = 24 * 3600 * 1000;
+
+/**
+ * Data-stream naming rules (Elastic's "data stream naming scheme"): lower case, no `-` inside
+ * dataset or namespace (it separates the parts), none of `\ / * ? " < > | , # :` or space, at
+ * most 100 bytes each.
+ */
+export function sanitizeNamePart(value: string, fallback: string): string {
+  const cleaned = value
+    .toLowerCase()
+    .replace(/[\\/*?"<>|,#:\s-]+/g, '_')
+    .replace(/^[_.+]+/, '');
+  const bounded = Buffer.from(cleaned, 'utf8')
+    .subarray(0, 100)
+    .toString('utf8')
+    .replace(/\uFFFD+$/, '');
+  return bounded === '' ? fallback : bounded;
+}
+
+export function dataStreamName(dataset: string, namespace: string): string {
+  return `logs-${sanitizeNamePart(dataset, 'generic')}-${sanitizeNamePart(namespace, 'default')}`;
+}
+
+/**
+ * The UTC day an event is filed under in index mode. A wildly old or future timestamp (a
+ * misparsed year, a clock at 1970) would otherwise create one index per bogus day and run the
+ * node out of shards; such events are filed by their collection day instead. Both inputs come
+ * from the record, so the choice is the same on every replay.
+ */
+export function indexDay(timestampMs: number | undefined, collectedAtMs: number): string {
+  const ts =
+    timestampMs !== undefined &&
+    Number.isFinite(timestampMs) &&
+    timestampMs >= collectedAtMs - MAX_EVENT_AGE_MS &&
+    timestampMs <= collectedAtMs + MAX_EVENT_AHEAD_MS
+      ? timestampMs
+      : collectedAtMs;
+  const d = new Date(Number.isFinite(ts) ? ts : 0);
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getUTCFullYear()}.${pad(d.getUTCMonth() + 1)}.${pad(d.getUTCDate())}`;
+}
+
+export interface Placement {
+  dataset: string;
+  namespace: string;
+  timestamp: unknown;
+  collectedAt: number;
+}
+
+export function targetIndex(mode: IndexMode, p: Placement): string {
+  const base = dataStreamName(p.dataset, p.namespace);
+  if (mode === 'data_stream') return base;
+  const ms =
+    typeof p.timestamp === 'string' || typeof p.timestamp === 'number'
+      ? Date.parse(String(p.timestamp))
+      : NaN;
+  const parsed = typeof p.timestamp === 'number' ? p.timestamp : ms;
+  return `${base}-${indexDay(Number.isNaN(parsed) ? undefined : parsed, p.collectedAt)}`;
+}
