@@ -5,6 +5,7 @@
 import { getPath, type EcsDocument } from './document.js';
 import { MapReader, isMap, isSeq, type Node, type SourceFile, describeNode } from './yaml-reader.js';
 import type { Condition } from './types.js';
+import { compileUserRegex } from './user-regex.js';
 
 const OPERATORS = ['exists', 'equals', 'matches', 'in', 'not', 'all', 'any'] as const;
 
@@ -43,7 +44,7 @@ export function compileCondition(source: SourceFile, node: Node): Condition {
       args.done();
       let regex: RegExp;
       try {
-        regex = new RegExp(pattern);
+        regex = compileUserRegex(pattern);
       } catch (error) {
         throw source.error(args.nodeOf('pattern'), `matches: invalid pattern: ${(error as Error).message}`);
       }

@@ -6,6 +6,7 @@
 import picomatch from 'picomatch';
 import type { Node, SourceFile } from './yaml-reader.js';
 import { MapReader } from './yaml-reader.js';
+import { compileUserRegex } from './user-regex.js';
 
 export interface MatchRule {
   paths: ((path: string) => boolean) | undefined;
@@ -25,7 +26,7 @@ export function compileMatch(source: SourceFile, node: Node | undefined): MatchR
   let sniff: RegExp | undefined;
   if (sniffSource !== undefined) {
     try {
-      sniff = new RegExp(sniffSource);
+      sniff = compileUserRegex(sniffSource);
     } catch (error) {
       throw source.error(
         reader.nodeOf('sniff'),

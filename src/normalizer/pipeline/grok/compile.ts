@@ -48,14 +48,21 @@ export function compileGrok(
       return `(?<${group}>${inner})`;
     });
   };
-  const source = expand(pattern, 0, []);
+  // Groups written directly get generated names too, so that one name may appear in several
+  // alternatives (JavaScript before ES2025 refuses duplicate group names).
+  const withOwnGroups = pattern.replace(/(?<!\\)\(\?<([A-Za-z_]\w*)>/g, (_whole, name: string) => {
+    const group = `g${captures.length}_`;
+    captures.push({ group, field: fieldOfGroupName(name), type: 'string' });
+    return `(?<${group}>`;
+  });
+  const source = expand(withOwnGroups, 0, []);
   let regex: RegExp;
   try {
     regex = new RegExp(source, flags);
   } catch (error) {
-    throw new GrokError(`invalid regular expression: ${(error as Error).message}`);
+    const reason = (error as Error).message.replace(/^Invalid regular expression: \/.*\/\w*: /s, '');
+    throw new GrokError(`invalid regular expression: ${reason}`);
   }
-  // Named groups the author wrote directly (regex style) are captures too.
   for (const match of source.matchAll(/\(\?<([A-Za-z_][\w]*)>/g)) {
     const group = match[1] as string;
     if (!captures.some((c) => c.group === group))
