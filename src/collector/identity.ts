@@ -1,0 +1,63 @@
+/**
+ * What a file *is*, independent of its path: device + inode + a fingerprint of its first
+ * bytes. Device + inode alone are not enough because a deleted file's inode is reused by
+ * the next file created; the fingerprint tells the two apart.
+ *
+ * Design for small files: the fingerprint is the SHA-256 of the first
+ * `min(size, FINGERPRINT_BYTES)` bytes, and the number of bytes it covers is stored with
+ * it. Comparing a candidate file means hashing the same number of its first bytes, so a
+ * file that grows keeps matching its older, shorter fingerprint (appending never changes a
+ * prefix), while a different file that reused the inode does not match. Only once a file
+ * has FINGERPRINT_BYTES bytes is its fingerprint final and put on records (the schema's
+ * `file.fingerprint` is '' before). In memory, live files are keyed by device + inode,
+ * which is unique among files that exist at the same moment.
+ */
+import { createHash } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
+
+export const FINGERPRINT_BYTES = 1024;
+
+/** Device + inode, the key of a live file. */
+export type FileKey = string & { readonly brand: 'FileKey' };
+
+export function fileKey(dev: bigint | number, ino: bigint | number): FileKey {
+  return `${dev}:${ino}` as FileKey;
+}
+
+export interface Fingerprint {
+  /** Hex SHA-256 of the first `length` bytes ('' for an empty file). */
+  hash: string;
+  /** Bytes covered: min(file size, FINGERPRINT_BYTES). */
+  length: number;
+}
+
+export const EMPTY_FINGERPRINT: Fingerprint = Object.freeze({ hash: '', length: 0 });
+
+export function isFinal(fp: Fingerprint): boolean {
+  return fp.length >= FINGERPRINT_BYTES;
+}
+
+export function fingerprintOf(bytes: Buffer): Fingerprint {
+  if (bytes.length === 0) return EMPTY_FINGERPRINT;
+  const head = bytes.subarray(0, FINGERPRINT_BYTES);
+  return { hash: createHash('sha256').update(head).digest('hex'), length: head.length };
+}
+
+/** Reads up to FINGERPRINT_BYTES from the start of an open file and fingerprints them. */
+export async function readFingerprint(handle: FileHandle, upTo = FINGERPRINT_BYTES): Promise<Fingerprint> {
+  // Own buffer per call: several files are fingerprinted concurrently.
+  const buf = Buffer.allocUnsafe(Math.max(1, Math.min(upTo, FINGERPRINT_BYTES)));
+  const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+  return fingerprintOf(buf.subarray(0, bytesRead));
+}
+
+/**
+ * Whether an open file is the one a stored fingerprint describes: its first `stored.length`
+ * bytes hash the same. A file now shorter than the stored prefix is not the same file (it
+ * was replaced or truncated; either way reading restarts at 0).
+ */
+export async function matchesFingerprint(handle: FileHandle, stored: Fingerprint): Promise<boolean> {
+  if (stored.length === 0) return true;
+  const now = await readFingerprint(handle, stored.length);
+  return now.length === stored.length && now.hash === stored.hash;
+}
