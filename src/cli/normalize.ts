@@ -1,5 +1,58 @@
-import { notYetAvailable } from './not-available.js';
+/**
+ * `kiver normalize`: one normalizer worker. Runs until SIGTERM/SIGINT, then finishes the batch
+ * in hand, commits, leaves the group and exits within `normalizer.shutdown_timeout_ms`.
+ */
+import { parseArgs } from 'node:util';
+import { configFromArgs, configHelp, configOptions } from '../config/index.js';
+import { UsageError } from '../errors.js';
+import { createLogger } from '../observability/logger.js';
+import { startWorker } from '../normalizer/index.js';
 
-export async function run(_argv: string[]): Promise<number> {
-  return notYetAvailable('normalize', 'a later issue');
+const help = [
+  'usage: kiver normalize [--config FILE] [--set key=value ...]',
+  '',
+  'Consumes raw records from kafka.topic as member of the group normalizer.group_id, parses them',
+  'with the pipelines in normalizer.pipelines_dir and indexes ECS documents into Elasticsearch;',
+  'records that cannot be indexed go to kafka.dlq_topic with the reason.',
+  '',
+  'options:',
+  configHelp,
+  '  -h, --help             this text',
+].join('\n');
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { ...configOptions, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message, "Run 'kiver normalize --help'.");
+  }
+  if (values.help) {
+    process.stdout.write(help + '\n');
+    return 0;
+  }
+  const config = configFromArgs(values);
+  const logger = createLogger('kiver-normalize', config.log.level);
+  const worker = await startWorker(config, { logger });
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      logger.info({ signal }, 'stopping: finishing the batch in hand');
+      // A hard bound in case a broker or the cluster hangs the orderly path.
+      setTimeout(() => {
+        logger.error(
+          'shutdown timeout reached; exiting without waiting further (uncommitted records are replayed)',
+        );
+        process.exit(1);
+      }, config.normalizer.shutdown_timeout_ms + 2000).unref();
+      resolve();
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+  await worker.stop();
+  return 0;
 }
