@@ -1,5 +1,54 @@
-import { notYetAvailable } from './not-available.js';
+/**
+ * `kiver check`: validates a configuration (and the pipelines it points at) without running
+ * anything. Exit 0 when valid, 2 with one clear sentence when not.
+ */
+import { parseArgs } from 'node:util';
+import { configOptions, configFromArgs, configHelp, redactedConfig } from '../config/index.js';
+import { UsageError } from '../errors.js';
+import { loadPipelineSet } from '../normalizer/pipeline/index.js';
+import { resolvePipelinesDir } from './pipelines-dir.js';
 
-export async function run(_argv: string[]): Promise<number> {
-  return notYetAvailable('check', 'a later issue');
+const help = `usage: kiver check [--config FILE] [--set KEY=VALUE ...] [--print] [--no-pipelines]
+
+Validates the configuration and the pipeline files it names, and exits 0 when both are valid,
+2 otherwise (with one sentence saying what is wrong and how to fix it).
+
+${configHelp}
+      --print            print the effective configuration as JSON (secrets hidden)
+      --no-pipelines     check the configuration only
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        ...configOptions,
+        print: { type: 'boolean' },
+        'no-pipelines': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}.`, "Run 'kiver check --help' for the options.");
+  }
+  if (values.help) {
+    process.stdout.write(help);
+    return 0;
+  }
+  const config = configFromArgs(values);
+  let pipelineNote = 'pipelines not checked';
+  if (!values['no-pipelines']) {
+    const dir = resolvePipelinesDir(config.normalizer.pipelines_dir);
+    const set = await loadPipelineSet(dir, { timezone: config.normalizer.timezone });
+    pipelineNote = `${set.names.length} pipelines valid in ${dir}`;
+  }
+  if (values.print) process.stdout.write(JSON.stringify(redactedConfig(config), null, 2) + '\n');
+  process.stdout.write(
+    `configuration valid${values.config ? ` (${values.config})` : ' (defaults and environment)'}; ${pipelineNote}\n`,
+  );
+  return 0;
 }

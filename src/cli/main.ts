@@ -5,6 +5,7 @@
  * only when used, so `kiver parse` does not pay for the Kafka client.
  */
 import { KiverError } from '../errors.js';
+import { nearest } from '../config/nearest.js';
 
 export type CommandRunner = (argv: string[]) => Promise<number>;
 
@@ -14,14 +15,32 @@ interface CommandEntry {
 }
 
 const commands: Record<string, CommandEntry> = {
-  collect: { summary: 'follow log trees into Kafka (per-host collector)', load: () => import('./collect.js') },
-  normalize: { summary: 'consume raw records, parse them, index ECS documents', load: () => import('./normalize.js') },
-  parse: { summary: 'run raw lines through the pipelines, NDJSON to stdout', load: () => import('./parse.js') },
-  pipelines: { summary: "'pipelines test': run every pipeline's own test cases", load: () => import('./pipelines.js') },
+  collect: {
+    summary: 'follow log trees into Kafka (per-host collector)',
+    load: () => import('./collect.js'),
+  },
+  normalize: {
+    summary: 'consume raw records, parse them, index ECS documents',
+    load: () => import('./normalize.js'),
+  },
+  parse: {
+    summary: 'run raw lines through the pipelines, NDJSON to stdout',
+    load: () => import('./parse.js'),
+  },
+  pipelines: {
+    summary: "'pipelines test': run every pipeline's own test cases",
+    load: () => import('./pipelines.js'),
+  },
   search: { summary: 'search the indexed logs from the terminal', load: () => import('./search.js') },
-  stack: { summary: "'stack up|down|status': a local Kafka and Elasticsearch", load: () => import('./stack.js') },
+  stack: {
+    summary: "'stack up|down|status': a local Kafka and Elasticsearch",
+    load: () => import('./stack.js'),
+  },
   check: { summary: 'validate a configuration and the pipelines', load: () => import('./check.js') },
-  demo: { summary: 'start everything, write a realistic log tree, search it', load: () => import('./demo.js') },
+  demo: {
+    summary: 'start everything, write a realistic log tree, search it',
+    load: () => import('./demo.js'),
+  },
 };
 
 /** The sub-command names, as deployment files must use them. */
@@ -53,7 +72,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   const entry = commands[name];
   if (!entry) {
-    process.stderr.write(`kiver: unknown command '${name}'.\n${usage()}\n`);
+    const suggestion = nearest(name, Object.keys(commands));
+    process.stderr.write(
+      `kiver: unknown command '${name}'.${suggestion ? ` Did you mean '${suggestion}'?` : ''}\n${usage()}\n`,
+    );
     return 2;
   }
   try {
@@ -76,7 +98,9 @@ if (invokedDirectly) {
       process.exitCode = code;
     },
     (error: unknown) => {
-      process.stderr.write(`kiver: internal error (a bug, please report it):\n${String((error as Error)?.stack ?? error)}\n`);
+      process.stderr.write(
+        `kiver: internal error (a bug, please report it):\n${String((error as Error)?.stack ?? error)}\n`,
+      );
       process.exitCode = 70;
     },
   );
