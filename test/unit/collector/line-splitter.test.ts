@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import iconv from 'iconv-lite';
+import { LineSplitter } from '../../../src/collector/line-splitter.js';
+import { createDecoder } from '../../../src/collector/decoder.js';
+import { flagNames } from '../../../src/collector/event-flags.js';
+
+function split(chunks: (string | Buffer)[], max = 1024, encoding = 'utf-8', flushPartial = false) {
+  const s = new LineSplitter(max);
+  const decode = createDecoder(encoding);
+  const out: [string, number, number, string[]][] = [];
+  const sink = (b: Buffer, st: number, en: number, off: number, len: number, fl: number) => {
+    const d = decode(b, st, en, fl);
+    out.push([d.text, off, len, flagNames(d.flags)]);
+  };
+  for (const c of chunks) {
+    const b = typeof c === 'string' ? Buffer.from(c) : c;
+    s.push(b, 0, b.length, sink);
+  }
+  if (flushPartial) s.flushPartial(sink);
+  return { out, position: s.position, pending: s.pendingBytes };
+}
+
+test('splits on \\n, drops a trailing \\r, offsets and lengths cover every byte', () => {
+  const { out, position } = split(['a\r\nbb\n', '\n']);
+  assert.deepEqual(out, [
+    ['a', 0, 3, []],
+    ['bb', 3, 3, []],
+    ['', 6, 1, []],
+  ]);
+  assert.equal(position, 7);
+});
+
+test('a line split across chunks (also between \\r and \\n) is joined', () => {
+  const { out } = split(['hel', 'lo\r', '\nx\n']);
+  assert.deepEqual(out, [
+    ['hello', 0, 7, []],
+    ['x', 7, 2, []],
+  ]);
+});
+
+test('a last line without newline waits, then is emitted partial', () => {
+  const waiting = split(['a\nrest']);
+  assert.deepEqual(waiting.out, [['a', 0, 2, []]]);
+  assert.equal(waiting.pending, 4);
+  const flushed = split(['a\nrest'], 1024, 'utf-8', true);
+  assert.deepEqual(flushed.out[1], ['rest', 2, 4, ['partial']]);
+});
+
+test('a line longer than max_event_bytes is cut, flagged, and the rest skipped by streaming', () => {
+  const chunks = Array.from({ length: 50 }, () => 'y'.repeat(100));
+  const { out } = split([...chunks, '\nnext\n'], 64);
+  assert.deepEqual(out, [
+    ['y'.repeat(64), 0, 5001, ['truncated']],
+    ['next', 5001, 5, []],
+  ]);
+});
+
+test('a cut never splits a UTF-8 character into U+FFFD', () => {
+  const { out } = split(['é'.repeat(10) + '\n'], 5);
+  assert.deepEqual(out, [['éé', 0, 21, ['truncated']]]);
+});
+
+test('invalid UTF-8 is kept with replacement characters and flagged; a real U+FFFD is not flagged', () => {
+  const { out } = split([Buffer.from([0x61, 0xc3, 0x28, 0x0a]), Buffer.from('\uFFFD\n')]);
+  assert.deepEqual(out, [
+    ['a\uFFFD(', 0, 4, ['invalid_utf8']],
+    ['\uFFFD', 4, 4, []],
+  ]);
+});
+
+test('GBK and GB18030 decode', () => {
+  const gbk = split([iconv.encode('中文日志\n', 'gbk')], 1024, 'gbk');
+  assert.deepEqual(gbk.out, [['中文日志', 0, 9, []]]);
+  const gb = split([iconv.encode('€ 𠀀\n', 'gb18030')], 1024, 'gb18030');
+  assert.equal(gb.out[0]![0], '€ 𠀀');
+});
