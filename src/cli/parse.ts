@@ -1,5 +1,235 @@
-import { notYetAvailable } from './not-available.js';
+/**
+ * `kiver parse`: a dry run of the normalizer. Raw lines (or, with --multiline, events joined
+ * by the collector's multiline rules) from a file or stdin go through the pipelines; one ECS
+ * document per event is written to stdout as NDJSON. Parse failures are data, not errors:
+ * the exit code is 0 whatever they are; only a bad argument exits 2.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { DEFAULT_MULTILINE_RULE, MultilineJoiner, type MultilineRule } from '../collector/multiline.js';
+import { flagNames } from '../collector/event-flags.js';
+import { UsageError } from '../errors.js';
+import {
+  defaultPipelinesDir,
+  loadPipelineSet,
+  type EngineInput,
+  type PipelineSet,
+} from '../normalizer/pipeline/index.js';
 
-export async function run(_argv: string[]): Promise<number> {
-  return notYetAvailable('parse', 'a later issue');
+const help = `usage: kiver parse [options] [FILE|-]
+
+Runs raw log lines through the pipelines and writes one ECS document per event to stdout
+(NDJSON, each with event.original). Reads stdin when FILE is '-' or absent. Exits 0 when it
+parsed what it could, whatever the parse failures; 2 on a bad argument.
+
+      --pipeline NAME         force one pipeline instead of choosing by path and content
+      --path PATH             file path used to choose the pipeline (default: FILE's absolute path)
+      --pipelines-dir DIR     folder of pipeline files (default: the shipped pipelines/)
+      --timezone ZONE         zone for zone-less timestamps when a pipeline names none (default UTC)
+      --multiline             join lines into events with the collector's multiline rule
+                              (default rule: indented lines, 'at ', 'Caused by:', '... N more'
+                              continue the event before them; container parts are joined)
+      --multiline-start RE    with --multiline: a line matching RE starts an event, others continue it
+      --collected-at ISO      collection time for year/date inference (default: now)
+      --host NAME             host.name for events that carry none
+      --stats                 print events, parse failures and the failure rate to stderr
+  -h, --help                  this text
+
+One line is one event unless --multiline is given (also for files): a dry run should show
+exactly what it was given; the collector applies its multiline rules before the normalizer.
+`;
+
+export interface ParseOptions {
+  pipeline?: string;
+  path?: string;
+  multiline: boolean;
+  multilineStart?: string;
+  collectedAt: number;
+  host?: string;
+}
+
+export interface ParseSummary {
+  events: number;
+  failed: number;
+  dropped: number;
+  noTimestamp: number;
+}
+
+/** One assembled event before parsing. */
+export interface RawEvent {
+  text: string;
+  offset: number;
+  flags: string[];
+}
+
+/** Turns physical lines into events: one per line, or joined by multiline rules. */
+export interface EventAssembler {
+  push(line: string, offset: number, length: number): void;
+  /** Emits what is held (end of input). */
+  flush(): void;
+}
+
+function lineAssembler(onEvent: (event: RawEvent) => void): EventAssembler {
+  return {
+    push: (line, offset) =>
+      onEvent({ text: line, offset, flags: line.includes('\uFFFD') ? ['invalid_utf8'] : [] }),
+    flush: () => undefined,
+  };
+}
+
+/** The collector's joiner (src/collector/multiline.ts), so `parse` sees what the collector sends. */
+function multilineAssembler(start: string | undefined, onEvent: (event: RawEvent) => void): EventAssembler {
+  const rule: MultilineRule =
+    start === undefined ? DEFAULT_MULTILINE_RULE : { ...DEFAULT_MULTILINE_RULE, start, continuation: null };
+  const joiner = new MultilineJoiner(rule, (event) => {
+    const flags = flagNames(event.flags).slice();
+    if (event.text.includes('\uFFFD') && !flags.includes('invalid_utf8')) flags.push('invalid_utf8');
+    onEvent({ text: event.text, offset: event.offset, flags });
+  });
+  return { push: (line, offset, length) => joiner.push(line, offset, length), flush: () => joiner.flush() };
+}
+
+/**
+ * Parses a stream of lines; `write` gets one NDJSON line per document and may return a promise
+ * to apply backpressure.
+ */
+export async function parseStream(
+  set: PipelineSet,
+  input: Readable,
+  options: ParseOptions,
+  write: (ndjsonLine: string) => void | Promise<void>,
+): Promise<ParseSummary> {
+  const summary: ParseSummary = { events: 0, failed: 0, dropped: 0, noTimestamp: 0 };
+  const pending: RawEvent[] = [];
+  const assembler = options.multiline
+    ? multilineAssembler(options.multilineStart, (e) => pending.push(e))
+    : lineAssembler((e) => pending.push(e));
+  const emitPending = async (): Promise<void> => {
+    for (const event of pending.splice(0)) {
+      const engineInput: EngineInput = {
+        message: event.text,
+        path: options.path,
+        host: options.host,
+        collectedAt: options.collectedAt,
+        offset: event.offset,
+        flags: event.flags,
+      };
+      const output = set.process(engineInput, { pipeline: options.pipeline });
+      summary.events++;
+      if (output.dropped) {
+        summary.dropped++;
+        continue;
+      }
+      if (output.failed) summary.failed++;
+      const tags = output.doc['tags'];
+      if (Array.isArray(tags) && tags.includes('_no_timestamp')) summary.noTimestamp++;
+      await write(JSON.stringify(output.doc) + '\n');
+    }
+  };
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let offset = 0;
+  for await (const rawLine of lines) {
+    const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+    const length = Buffer.byteLength(rawLine, 'utf8') + 1;
+    assembler.push(line, offset, length);
+    offset += length;
+    if (pending.length > 0) await emitPending();
+  }
+  assembler.flush();
+  await emitPending();
+  return summary;
+}
+
+function writeToStdout(line: string): void | Promise<void> {
+  if (process.stdout.write(line)) return;
+  return new Promise((resolveDrain) => process.stdout.once('drain', () => resolveDrain()));
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        pipeline: { type: 'string' },
+        path: { type: 'string' },
+        'pipelines-dir': { type: 'string' },
+        timezone: { type: 'string' },
+        multiline: { type: 'boolean' },
+        'multiline-start': { type: 'string' },
+        'collected-at': { type: 'string' },
+        host: { type: 'string' },
+        stats: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message, "Run 'kiver parse --help'.");
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(help);
+    return 0;
+  }
+  if (positionals.length > 1) throw new UsageError(`only one FILE may be given, got ${positionals.length}.`);
+  const file = positionals[0] ?? '-';
+  let collectedAt = Date.now();
+  if (values['collected-at'] !== undefined) {
+    collectedAt = Date.parse(values['collected-at']);
+    if (Number.isNaN(collectedAt))
+      throw new UsageError(`--collected-at '${values['collected-at']}' is not an ISO-8601 time.`);
+  }
+  if (values['multiline-start'] !== undefined) {
+    if (!values.multiline) throw new UsageError('--multiline-start needs --multiline.');
+    try {
+      new RegExp(values['multiline-start']);
+    } catch (error) {
+      throw new UsageError(
+        `--multiline-start is not a valid regular expression: ${(error as Error).message}`,
+      );
+    }
+  }
+  if (values.timezone !== undefined && !isValidTimeZone(values.timezone)) {
+    throw new UsageError(
+      `--timezone '${values.timezone}' is not a known time zone.`,
+      'Use an IANA name such as Europe/Berlin, or UTC.',
+    );
+  }
+  if (file !== '-') {
+    const info = await stat(file).catch(() => undefined);
+    if (!info?.isFile()) throw new UsageError(`cannot read '${file}': no such file.`);
+  }
+  const set = await loadPipelineSet(values['pipelines-dir'] ?? defaultPipelinesDir(), {
+    timezone: values.timezone,
+  });
+  if (values.pipeline !== undefined && !set.has(values.pipeline)) {
+    throw new UsageError(`no pipeline named '${values.pipeline}'.`, `Loaded: ${set.names.join(', ')}.`);
+  }
+  const input = file === '-' ? process.stdin : createReadStream(file);
+  const summary = await parseStream(
+    set,
+    input,
+    {
+      pipeline: values.pipeline,
+      path: values.path ?? (file === '-' ? undefined : resolve(file)),
+      multiline: values.multiline ?? false,
+      multilineStart: values['multiline-start'],
+      collectedAt,
+      host: values.host,
+    },
+    writeToStdout,
+  );
+  if (values.stats) {
+    const rate = summary.events === 0 ? 0 : (100 * summary.failed) / summary.events;
+    process.stderr.write(
+      `kiver parse: ${summary.events} events, ${summary.failed} with parse failures (${rate.toFixed(1)}%), ` +
+        `${summary.noTimestamp} without timestamp, ${summary.dropped} dropped\n`,
+    );
+  }
+  return 0;
 }

@@ -44,6 +44,13 @@ const MAX_REROUTE_DEPTH = 4;
 
 export const GENERIC = 'generic';
 
+function appendFlag(doc: EcsDocument, flag: string): void {
+  const flags = getPath(doc, 'log.flags');
+  if (Array.isArray(flags)) {
+    if (!flags.includes(flag)) flags.push(flag);
+  } else setPath(doc, 'log.flags', [flag]);
+}
+
 /** Cuts a message to at most `maxBytes` of UTF-8, never inside a character. */
 export function truncateUtf8(message: string, maxBytes: number): string | undefined {
   if (message.length * 3 <= maxBytes) return undefined;
@@ -197,7 +204,11 @@ export class Engine {
         } else setPath(doc, `labels.${key}`, value);
       }
     }
-    for (const flag of input.flags ?? []) addTag(doc, FLAG_TAGS[flag] ?? flag);
+    for (const flag of input.flags ?? []) {
+      const tag = FLAG_TAGS[flag];
+      if (tag) addTag(doc, tag);
+      else appendFlag(doc, flag); // e.g. `multiline`: informative, not a problem worth a tag
+    }
     if (envelope) {
       if (envelope.stream) setPath(doc, 'stream', envelope.stream);
       if (envelope.labels) setPath(doc, 'container.labels', envelope.labels);

@@ -13,6 +13,7 @@ export type { EcsDocument } from './document.js';
 export type { EngineInput, EngineOutput } from './engine.js';
 export type { TestReport, PipelineReport, CaseResult } from './test-runner.js';
 export { defaultPipelinesDir } from './locate.js';
+export { isValidTimeZone } from './date/zone.js';
 
 export interface PipelineSetOptions {
   /** Zone for zone-less timestamps when a pipeline names none (default UTC). */
