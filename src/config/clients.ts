@@ -49,13 +49,22 @@ export function kafkaOptions(config: KafkaConfig, clientSuffix: string): KafkaJs
   };
 }
 
-export function createKafka(config: KafkaConfig, clientSuffix: string, overrides: Partial<KafkaJsConfig> = {}): Kafka {
+export function createKafka(
+  config: KafkaConfig,
+  clientSuffix: string,
+  overrides: Partial<KafkaJsConfig> = {},
+): Kafka {
   return new Kafka({ ...kafkaOptions(config, clientSuffix), ...overrides });
 }
 
 export function createElasticsearchClient(config: ElasticsearchConfig): Client {
   const { username, password, api_key } = config.auth;
-  const auth = api_key !== null ? { apiKey: api_key } : username !== null && password !== null ? { username, password } : undefined;
+  const auth =
+    api_key !== null
+      ? { apiKey: api_key }
+      : username !== null && password !== null
+        ? { username, password }
+        : undefined;
   const ca = config.tls.ca_file ? readPem(config.tls.ca_file, 'elasticsearch.tls.ca_file') : undefined;
   return new Client({
     node: config.url,

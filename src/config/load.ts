@@ -76,7 +76,7 @@ function unknownKeyError(path: readonly string[], origin: Origin): ConfigError {
   const parent = specAt(parentPath);
   const key = path[path.length - 1] ?? '';
   const siblings = parent && isSection(parent) ? Object.keys(parent.fields) : [];
-  let suggestion = nearest(key, siblings);
+  const suggestion = nearest(key, siblings);
   let suggestionPath = suggestion ? [...parentPath, suggestion].join('.') : null;
   if (!suggestion) {
     // A key put in the wrong section (kafka.checkpoint_dir) is found by its last name.

@@ -68,7 +68,11 @@ export function loadSchemaVersions(dir: string = schemasDir()): SchemaVersion[] 
     const match = /^raw-record\.v(\d+)\.avsc$/.exec(name);
     if (!match) continue;
     const type = avsc.Type.forSchema(JSON.parse(readFileSync(join(dir, name), 'utf8')) as avsc.Schema);
-    versions.push({ version: Number(match[1]), type, fingerprint: type.fingerprint('sha256').toString('hex') });
+    versions.push({
+      version: Number(match[1]),
+      type,
+      fingerprint: type.fingerprint('sha256').toString('hex'),
+    });
   }
   return versions.sort((a, b) => a.version - b.version);
 }

@@ -46,7 +46,8 @@ test('compose references resolve: depends_on, named volumes, mounted files', () 
     for (const volume of svc.volumes ?? []) {
       const source = volume.split(':')[0] ?? '';
       if (source.startsWith('./')) {
-        if (source !== './demo-logs') assert.doesNotThrow(() => read(source.slice(2)), `${name} mounts missing ${source}`);
+        if (source !== './demo-logs')
+          assert.doesNotThrow(() => read(source.slice(2)), `${name} mounts missing ${source}`);
       } else {
         assert.ok(source in compose.volumes, `${name} uses undeclared volume ${source}`);
       }
@@ -76,7 +77,9 @@ test("the image's entry point is the package's kiver binary, run as a non-root u
 });
 
 test('Kubernetes manifests parse and run real sub-commands with a valid configuration', () => {
-  const docs = parseAllDocuments(read('deploy/kubernetes/kiver.yaml')).map((d) => d.toJS() as Record<string, unknown>);
+  const docs = parseAllDocuments(read('deploy/kubernetes/kiver.yaml')).map(
+    (d) => d.toJS() as Record<string, unknown>,
+  );
   const kinds = docs.map((d) => d.kind).sort();
   assert.deepEqual(kinds, ['ConfigMap', 'DaemonSet', 'Deployment', 'Namespace']);
   type Workload = { spec: { template: { spec: { containers: { args: string[] }[] } } } };
