@@ -15,6 +15,7 @@ import { flagNames } from '../collector/event-flags.js';
 import { UsageError } from '../errors.js';
 import {
   defaultPipelinesDir,
+  isValidTimeZone,
   loadPipelineSet,
   type EngineInput,
   type PipelineSet,
