@@ -1,0 +1,95 @@
+/** Shared by the collector integration tests: a topic reader and a config builder. */
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { configFrom, type KiverConfig } from '../../src/config/index.js';
+import {
+  RawRecordCodec,
+  FINGERPRINT_HEADER,
+  headerString,
+  type RawRecord,
+} from '../../src/schema/raw-record.js';
+import { createTopic, uniqueName } from '../helpers/stack.js';
+
+const codec = new RawRecordCodec();
+
+/** Reads a topic from the beginning and decodes every record, as another team would. */
+export class TopicReader {
+  readonly records: RawRecord[] = [];
+  readonly #consumer: Consumer;
+  constructor(
+    brokers: string[],
+    readonly topic: string,
+  ) {
+    this.#consumer = new Kafka({
+      clientId: 'kiver-test-reader',
+      brokers,
+      logLevel: logLevel.NOTHING,
+    }).consumer({
+      groupId: uniqueName('reader'),
+    });
+  }
+  async start(): Promise<void> {
+    await this.#consumer.connect();
+    await this.#consumer.subscribe({ topic: this.topic, fromBeginning: true });
+    await this.#consumer.run({
+      eachMessage: async ({ message }) => {
+        this.records.push(codec.decode(message.value, headerString(message.headers?.[FINGERPRINT_HEADER])));
+      },
+    });
+  }
+  byPath(path: string): RawRecord[] {
+    return this.records.filter((r) => r.path === path);
+  }
+  async stop(): Promise<void> {
+    await this.#consumer.disconnect();
+  }
+}
+
+export interface Scenario {
+  base: string;
+  root: string;
+  topic: string;
+  config: KiverConfig;
+  reader: TopicReader;
+}
+
+export async function scenario(
+  brokers: string[],
+  name: string,
+  collector: Record<string, unknown> = {},
+): Promise<Scenario> {
+  const base = mkdtempSync(join(tmpdir(), `kiver-${name}-`));
+  const topic = uniqueName(`c-${name}`);
+  await createTopic(brokers, topic, 3);
+  const root = join(base, 'logs');
+  mkdirSync(root, { recursive: true });
+  const config = configFrom({
+    kafka: { brokers, topic },
+    collector: {
+      roots: [root],
+      checkpoint_dir: join(base, 'state'),
+      batch_linger_ms: 20,
+      rescan_interval_ms: 2000,
+      checkpoint_interval_ms: 200,
+      ...collector,
+    },
+    metrics: { listen: '' },
+  });
+  const reader = new TopicReader(brokers, topic);
+  await reader.start();
+  return { base, root, topic, config, reader };
+}
+
+/** Messages of one file identity (dev:inode), in Kafka order. */
+export function byFile(records: RawRecord[]): Map<string, RawRecord[]> {
+  const m = new Map<string, RawRecord[]>();
+  for (const r of records) {
+    const k = `${r.file.dev}:${r.file.inode}`;
+    const list = m.get(k) ?? [];
+    list.push(r);
+    m.set(k, list);
+  }
+  return m;
+}
