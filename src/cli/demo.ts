@@ -136,7 +136,7 @@ export async function run(argv: string[]): Promise<number> {
     while (Date.now() - started < 180_000) {
       try {
         const count = await client.count({
-          index: 'logs-*',
+          index: 'logs-*-demo*',
           ignore_unavailable: true,
           allow_no_indices: true,
           query: { prefix: { 'log.file.path': root } },
@@ -159,7 +159,7 @@ export async function run(argv: string[]): Promise<number> {
     );
 
     say('5/5  every error of the last five minutes, across all components, newest first:\n');
-    const result = await searchOnce(client, stack.esUrl, { levels: ['error+'], since: '5m', size: 25 });
+    const result = await searchOnce(client, stack.esUrl, { levels: ['error+'], since: '5m', size: 25 }, 'logs-*-demo*');
     for (const hit of result.hits as Hit[]) say('  ' + formatHitLine(hit, process.stdout.isTTY === true));
     say(`\n  ${result.hits.length} of ${result.total} errors shown.\n`);
     say('Query further:');
