@@ -87,6 +87,11 @@ export function resolveTime(fields: TimeFields, ctx: ResolveContext): ResolvedTi
       if (!validDate(year, month, day)) return undefined;
       ms = at(year, month, day);
     }
+    // A line stamped just after new year, read just before it (clock skew): the next year.
+    if (ms < ctx.collectedAt && validDate(year + 1, month, day)) {
+      const next = at(year + 1, month, day);
+      if (next <= ctx.collectedAt + DAY_MS) ms = next;
+    }
     return { ms, zoned, hasDate, hasYear };
   }
   const today = dateInZone(zone, ctx.collectedAt);
