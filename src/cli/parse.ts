@@ -10,7 +10,14 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { DEFAULT_MULTILINE_RULE, MultilineJoiner, type MultilineRule } from '../collector/multiline.js';
+import {
+  DEFAULT_MULTILINE_RULE,
+  MultilineJoiner,
+  ruleForPath,
+  type MultilineRule,
+} from '../collector/multiline.js';
+import { configFromArgs, configHelp, configOptions } from '../config/index.js';
+import { resolvePipelinesDir } from './pipelines-dir.js';
 import { flagNames } from '../collector/event-flags.js';
 import { UsageError } from '../errors.js';
 import {
@@ -38,6 +45,9 @@ parsed what it could, whatever the parse failures; 2 on a bad argument.
       --collected-at ISO      collection time for year/date inference (default: now)
       --host NAME             host.name for events that carry none
       --stats                 print events, parse failures and the failure rate to stderr
+${configHelp}
+                              (with a configuration, --multiline applies collector.multiline's
+                              rule for the path, and its pipelines folder, zone and limits)
   -h, --help                  this text
 
 One line is one event unless --multiline is given (also for files): a dry run should show
@@ -49,6 +59,8 @@ export interface ParseOptions {
   path?: string;
   multiline: boolean;
   multilineStart?: string;
+  /** The rule --multiline applies (default: the collector's built-in one). */
+  multilineRule?: MultilineRule;
   collectedAt: number;
   host?: string;
 }
@@ -83,9 +95,12 @@ function lineAssembler(onEvent: (event: RawEvent) => void): EventAssembler {
 }
 
 /** The collector's joiner (src/collector/multiline.ts), so `parse` sees what the collector sends. */
-function multilineAssembler(start: string | undefined, onEvent: (event: RawEvent) => void): EventAssembler {
-  const rule: MultilineRule =
-    start === undefined ? DEFAULT_MULTILINE_RULE : { ...DEFAULT_MULTILINE_RULE, start, continuation: null };
+function multilineAssembler(
+  start: string | undefined,
+  baseRule: MultilineRule,
+  onEvent: (event: RawEvent) => void,
+): EventAssembler {
+  const rule: MultilineRule = start === undefined ? baseRule : { ...baseRule, start, continuation: null };
   const joiner = new MultilineJoiner(rule, (event) => {
     const flags = flagNames(event.flags).slice();
     if (event.text.includes('\uFFFD') && !flags.includes('invalid_utf8')) flags.push('invalid_utf8');
@@ -107,7 +122,9 @@ export async function parseStream(
   const summary: ParseSummary = { events: 0, failed: 0, dropped: 0, noTimestamp: 0 };
   const pending: RawEvent[] = [];
   const assembler = options.multiline
-    ? multilineAssembler(options.multilineStart, (e) => pending.push(e))
+    ? multilineAssembler(options.multilineStart, options.multilineRule ?? DEFAULT_MULTILINE_RULE, (e) =>
+        pending.push(e),
+      )
     : lineAssembler((e) => pending.push(e));
   const emitPending = async (): Promise<void> => {
     for (const event of pending.splice(0)) {
@@ -157,6 +174,7 @@ export async function run(argv: string[]): Promise<number> {
       args: argv,
       allowPositionals: true,
       options: {
+        ...configOptions,
         pipeline: { type: 'string' },
         path: { type: 'string' },
         'pipelines-dir': { type: 'string' },
@@ -205,9 +223,26 @@ export async function run(argv: string[]): Promise<number> {
     const info = await stat(file).catch(() => undefined);
     if (!info?.isFile()) throw new UsageError(`cannot read '${file}': no such file.`);
   }
-  const set = await loadPipelineSet(values['pipelines-dir'] ?? defaultPipelinesDir(), {
-    timezone: values.timezone,
+  // With --config, parse as the deployed collector and workers would: their multiline rule
+  // for this path, their pipelines folder, zone and limits.
+  const config = values.config !== undefined || values.set !== undefined ? configFromArgs(values) : null;
+  const pipelinesDir =
+    values['pipelines-dir'] ??
+    (config ? resolvePipelinesDir(config.normalizer.pipelines_dir) : defaultPipelinesDir());
+  const set = await loadPipelineSet(pipelinesDir, {
+    timezone: values.timezone ?? config?.normalizer.timezone,
+    ...(config
+      ? {
+          keepEventOriginal: config.normalizer.keep_event_original,
+          maxMessageBytes: config.normalizer.max_message_bytes,
+        }
+      : {}),
   });
+  const eventPath = values.path ?? (file === '-' ? undefined : resolve(file));
+  const multilineRule =
+    config && eventPath !== undefined
+      ? ruleForPath(config.collector.multiline, eventPath)
+      : DEFAULT_MULTILINE_RULE;
   if (values.pipeline !== undefined && !set.has(values.pipeline)) {
     throw new UsageError(`no pipeline named '${values.pipeline}'.`, `Loaded: ${set.names.join(', ')}.`);
   }
@@ -217,8 +252,9 @@ export async function run(argv: string[]): Promise<number> {
     input,
     {
       pipeline: values.pipeline,
-      path: values.path ?? (file === '-' ? undefined : resolve(file)),
+      path: eventPath,
       multiline: values.multiline ?? false,
+      multilineRule,
       multilineStart: values['multiline-start'],
       collectedAt,
       host: values.host,
