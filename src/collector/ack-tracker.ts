@@ -30,6 +30,14 @@ export class AckTracker {
     return this.#committed;
   }
 
+  /**
+   * End of the last event handed to the sender (acknowledged or not): what a restart from
+   * `committed` may send a second time lies between the two.
+   */
+  get handedOver(): number {
+    return this.#ends.length > 0 ? this.#ends[this.#ends.length - 1]! : this.#committed;
+  }
+
   /** Events registered and not yet covered by the committed offset. */
   get outstanding(): number {
     return this.#ends.length - this.#head;

@@ -26,6 +26,12 @@ export interface CheckpointEntry {
   fp_len: number;
   /** Every byte before this was acknowledged by Kafka. */
   offset: number;
+  /**
+   * End of the last event handed to Kafka when this entry was written (acknowledged or
+   * not). After a crash, events read again between `offset` and `sent` may be duplicates.
+   * Optional: entries of older versions do not have it.
+   */
+  sent?: number;
   /** Last path the file had (informational: identity is dev+ino+fp). */
   path: string;
   /** Last time the file was seen alive (ms since epoch); drives expiry. */
@@ -100,6 +106,7 @@ export class CheckpointStore {
     if (
       old &&
       old.offset === entry.offset &&
+      old.sent === entry.sent &&
       old.fp === entry.fp &&
       old.fp_len === entry.fp_len &&
       old.path === entry.path &&

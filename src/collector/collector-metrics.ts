@@ -34,6 +34,12 @@ export function collectorMetrics(
     'events_read_total',
     'Events (lines or joined multi-line events) read from files.',
   );
+  const resent = counter(
+    'events_resent_total',
+    'Events read again after a restart that the previous run had already sent (as of its last ' +
+      'checkpoint) but that were not acknowledged: possible duplicates in Kafka; the normalizer ' +
+      "counts those it finds already indexed (409 on create) as 'duplicate'.",
+  );
   const eventsAcked = counter('events_acknowledged_total', 'Events Kafka acknowledged (acks=all).');
   const bytesAcked = counter('acknowledged_bytes_total', 'Encoded bytes Kafka acknowledged.');
   const sendErrors = counter('send_errors_total', 'Failed sends to Kafka, by error type.', ['error_type']);
@@ -147,6 +153,7 @@ export function collectorMetrics(
       if (i) flagged.inc({ flag: 'invalid_utf8' }, i);
       if (partial) flagged.inc({ flag: 'partial' }, partial);
     },
+    eventsResent: (n) => resent.inc(n),
     batchAcknowledged: (events, bytes) => {
       eventsAcked.inc(events);
       bytesAcked.inc(bytes);

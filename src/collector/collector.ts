@@ -107,7 +107,10 @@ export class Collector {
   #nextRescanMs = 0;
   #nextCheckpointMs = 0;
   #nextSeenRefreshMs = 0;
+  /** The checkpoint write in progress (and the one queued behind it), if any. */
   #checkpointing: Promise<void> | null = null;
+  /** Acknowledgements arrived while a write was in progress: write once more after it. */
+  #checkpointAgain = false;
   #openCount = 0;
   #eventsAcked = 0;
 
@@ -200,7 +203,7 @@ export class Collector {
     await this.#discovery.close();
     // Leave room for the final checkpoint write within the deadline.
     const drained = await this.#sender.drain(Math.max(0, deadline - Date.now() - 500));
-    await this.#checkpointing;
+    await this.#checkpointing?.catch(() => undefined);
     await this.#writeCheckpoint(true).catch((error: unknown) => {
       this.#log.error({ err: String(error) }, 'final checkpoint write failed');
     });
@@ -287,6 +290,7 @@ export class Collector {
     if (t.state.kind === 'idle') t.transition({ kind: 'reading' });
     const r = await t.readPass(this.#buf, READ_BUDGET);
     if (r.bytes > 0) this.#events.bytesRead(r.bytes, r.events);
+    if (r.resent > 0) this.#events.eventsResent(r.resent);
     if (r.truncated || r.invalidUtf8 || r.partial)
       this.#events.eventsFlagged(r.truncated, r.invalidUtf8, r.partial);
     if (r.shrunkTo !== null) {
@@ -395,17 +399,7 @@ export class Collector {
       this.#nextRescanMs = now + this.#cfg.rescan_interval_ms;
       for (const dir of this.#dirRoot.keys()) this.#dirtyDirs.add(dir);
     }
-    if (now >= this.#nextCheckpointMs && !this.#checkpointing) {
-      this.#nextCheckpointMs = now + this.#cfg.checkpoint_interval_ms;
-      this.#checkpointing = this.#writeCheckpoint(false)
-        .catch((error: unknown) => {
-          if (error instanceof CheckpointError) this.#events.checkpointWriteFailed(error);
-          else throw error;
-        })
-        .finally(() => {
-          this.#checkpointing = null;
-        });
-    }
+    if (now >= this.#nextCheckpointMs) this.#requestCheckpoint();
   }
 
   // ---- scanning -----------------------------------------------------------------------
@@ -558,6 +552,7 @@ export class Collector {
     // scan finds thousands of files at once.
     const t = make(entry ? entry.offset : fresh, entry !== undefined);
     t.startedFrom = entry ? 'checkpoint' : fresh > 0 ? 'end' : 'beginning';
+    if (entry?.sent !== undefined && entry.sent > entry.offset) t.resendUntil = entry.sent;
     this.#tails.set(key, t);
     this.#byPath.set(path, t);
     this.#checkpointDirty.add(t);
@@ -638,6 +633,39 @@ export class Collector {
         last = tail;
       }
     }
+    // Every acknowledged batch is made durable at once, so a crash re-sends only what was
+    // still unacknowledged (plus at most the batches acknowledged during the last write).
+    if (this.#checkpointDirty.size > 0) this.#requestCheckpoint();
+  }
+
+  /**
+   * Writes the checkpoint now, coalesced: at most one write in flight; requests arriving
+   * during a write cause exactly one more write right after it. `checkpoint_interval_ms`
+   * bounds the time between writes when nothing is acknowledged (idle files' seen_at,
+   * released files, expiry).
+   */
+  #requestCheckpoint(): void {
+    if (this.#checkpointing) {
+      this.#checkpointAgain = true;
+      return;
+    }
+    this.#checkpointing = this.#checkpointChain().finally(() => {
+      this.#checkpointing = null;
+    });
+  }
+
+  async #checkpointChain(): Promise<void> {
+    do {
+      this.#checkpointAgain = false;
+      this.#nextCheckpointMs = Date.now() + this.#cfg.checkpoint_interval_ms;
+      try {
+        await this.#writeCheckpoint(false);
+      } catch (error) {
+        if (error instanceof CheckpointError) this.#events.checkpointWriteFailed(error);
+        else throw error;
+        return; // the periodic write retries; no tight loop on a full disk
+      }
+    } while (this.#checkpointAgain && !this.#stopping);
   }
 
   // ---- checkpoints --------------------------------------------------------------------
@@ -653,6 +681,7 @@ export class Collector {
         fp: t.fp.hash,
         fp_len: t.fp.length,
         offset: t.acks.committed,
+        sent: t.acks.handedOver,
         path: t.path,
         seen_at: seenAt,
       });

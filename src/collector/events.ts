@@ -16,6 +16,12 @@ export interface CollectorEvents {
   inodeReused(path: string): void;
   bytesRead(bytes: number, events: number): void;
   eventsFlagged(truncated: number, invalidUtf8: number, partial: number): void;
+  /**
+   * Events read again after a restart that the previous run had already handed to Kafka
+   * (between its checkpoint's acknowledged offset and its `sent` offset): possible
+   * duplicates. Whether Kafka kept the first copy is unknown here.
+   */
+  eventsResent(count: number): void;
   batchAcknowledged(events: number, bytes: number): void;
   sendFailed(errorType: string, message: string): void;
   sendRetried(): void;
@@ -37,6 +43,7 @@ export const noopEvents: CollectorEvents = {
   inodeReused: () => undefined,
   bytesRead: () => undefined,
   eventsFlagged: () => undefined,
+  eventsResent: () => undefined,
   batchAcknowledged: () => undefined,
   sendFailed: () => undefined,
   sendRetried: () => undefined,

@@ -45,6 +45,22 @@ export interface PassResult {
   truncated: number;
   invalidUtf8: number;
   partial: number;
+  /** Events starting below `resendUntil`: the previous run had already handed them to Kafka. */
+  resent: number;
+}
+
+function emptyPass(): PassResult {
+  return {
+    bytes: 0,
+    events: 0,
+    eof: false,
+    shrunkTo: null,
+    unlinked: false,
+    truncated: 0,
+    invalidUtf8: 0,
+    partial: 0,
+    resent: 0,
+  };
 }
 
 export class FileTailer {
@@ -66,6 +82,11 @@ export class FileTailer {
   /** Where reading started when the file was first followed (for the log and metrics). */
   startedFrom: 'checkpoint' | 'beginning' | 'end' = 'beginning';
   readonly acks: AckTracker;
+  /**
+   * Resumed from a checkpoint that recorded events sent beyond its acknowledged offset:
+   * events read again below this offset were sent by the previous run (possible duplicates).
+   */
+  resendUntil = 0;
 
   readonly #opts: TailerOptions;
   #handle: FileHandle | null = null;
@@ -113,6 +134,7 @@ export class FileTailer {
         if (line.flags & FLAG_TRUNCATED) pass.truncated += 1;
         if (line.flags & FLAG_INVALID_UTF8) pass.invalidUtf8 += 1;
         if (line.flags & FLAG_PARTIAL) pass.partial += 1;
+        if (offset < this.resendUntil) pass.resent += 1;
       }
       this.#joiner.push(line.text, offset, length, line.flags);
     };
@@ -186,20 +208,12 @@ export class FileTailer {
     this.flushHeld();
     this.#splitter = new LineSplitter(this.#opts.maxEventBytes, offset);
     this.acks.reset(offset);
+    this.resendUntil = 0;
   }
 
   /** Reads at most `budget` bytes using `buf` (shared; valid only during this call). */
   async readPass(buf: Buffer, budget: number): Promise<PassResult> {
-    const pass: PassResult = {
-      bytes: 0,
-      events: 0,
-      eof: false,
-      shrunkTo: null,
-      unlinked: false,
-      truncated: 0,
-      invalidUtf8: 0,
-      partial: 0,
-    };
+    const pass = emptyPass();
     const handle = this.#handle;
     if (!handle) return pass;
     this.#pass = pass;
@@ -234,16 +248,7 @@ export class FileTailer {
   /** Emits what timeouts released (partial line, held multi-line event). Returns event count. */
   checkTimers(nowMs: number): PassResult | null {
     if (!this.holding) return null;
-    const pass: PassResult = {
-      bytes: 0,
-      events: 0,
-      eof: false,
-      shrunkTo: null,
-      unlinked: false,
-      truncated: 0,
-      invalidUtf8: 0,
-      partial: 0,
-    };
+    const pass = emptyPass();
     this.#pass = pass;
     try {
       if (this.#splitter.pendingBytes > 0 && nowMs - this.#lastGrowthMs >= this.#opts.partialLineTimeoutMs) {

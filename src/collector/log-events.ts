@@ -26,6 +26,7 @@ export function loggingEvents(log: Logger): CollectorEvents {
     inodeReused: (path) => log.info({ path }, 'inode reused by a new file; reading it from its start'),
     bytesRead: () => undefined,
     eventsFlagged: () => undefined,
+    eventsResent: () => undefined,
     batchAcknowledged: () => undefined,
     sendFailed: () => undefined,
     sendRetried: () => undefined,
