@@ -40,6 +40,10 @@ export function collectorMetrics(
       'checkpoint) but that were not acknowledged: possible duplicates in Kafka; the normalizer ' +
       "counts those it finds already indexed (409 on create) as 'duplicate'.",
   );
+  const cutToFit = counter(
+    'events_cut_to_fit_total',
+    "Events larger than the broker's message size limit, cut so they fit (flagged truncated).",
+  );
   const eventsAcked = counter('events_acknowledged_total', 'Events Kafka acknowledged (acks=all).');
   const bytesAcked = counter('acknowledged_bytes_total', 'Encoded bytes Kafka acknowledged.');
   const sendErrors = counter('send_errors_total', 'Failed sends to Kafka, by error type.', ['error_type']);
@@ -154,6 +158,7 @@ export function collectorMetrics(
       if (partial) flagged.inc({ flag: 'partial' }, partial);
     },
     eventsResent: (n) => resent.inc(n),
+    eventCutToFit: () => cutToFit.inc(),
     batchAcknowledged: (events, bytes) => {
       eventsAcked.inc(events);
       bytesAcked.inc(bytes);

@@ -114,7 +114,7 @@ export class Collector {
   #openCount = 0;
   #eventsAcked = 0;
 
-  private constructor(opts: CollectorOptions, store: CheckpointStore, producer: Producer) {
+  private constructor(opts: CollectorOptions, store: CheckpointStore, newProducer: () => Producer) {
     const c = opts.config;
     this.#cfg = c;
     this.#log = opts.logger;
@@ -131,7 +131,7 @@ export class Collector {
       decoder: createDecoder(r.encoding),
     }));
     this.#sender = new KafkaSender<AckItem>(
-      producer,
+      newProducer,
       {
         batchMaxBytes: c.batch_max_bytes,
         batchMaxEvents: c.batch_max_events,
@@ -143,6 +143,7 @@ export class Collector {
       },
       this.#events,
       (items) => this.#acked(items),
+      (_item, value, maxBytes) => this.#cutRecord(value, maxBytes),
     );
     this.#discovery = new Discovery(
       {
@@ -171,8 +172,10 @@ export class Collector {
     checkCollectorConfig(opts.config);
     compressionOf(opts.kafka);
     const store = await CheckpointStore.open(opts.config.checkpoint_dir);
-    const producer = opts.producer ?? createProducer(opts.kafka, opts.kafkaOverrides);
-    return new Collector(opts, store, producer);
+    const given = opts.producer;
+    // A producer is replaced only after the broker refused a too-large batch (sender.ts).
+    const newProducer = given ? () => given : () => createProducer(opts.kafka, opts.kafkaOverrides);
+    return new Collector(opts, store, newProducer);
   }
 
   /** Watches, scans the trees once (files found now follow `start_at`), then runs the loop. */
@@ -624,6 +627,22 @@ export class Collector {
     });
   }
 
+  /**
+   * The broker refused a record as too large: the same record with its message cut so the
+   * encoded value is at most `maxBytes`, flagged `truncated`; null when even an empty
+   * message does not fit. Rare (see sender.ts), so decoding it again is fine.
+   */
+  #cutRecord(value: Buffer, maxBytes: number): Buffer | null {
+    const record = this.#codec.decode(value);
+    const text = Buffer.from(record.message, 'utf8');
+    const overhead = value.length - text.length;
+    if (record.message.length === 0 || overhead + 32 >= maxBytes) return null;
+    // Room for the added flag and the length varints (which only shrink).
+    const keep = utf8Prefix(text, maxBytes - overhead - 32);
+    const flags = record.flags.includes('truncated') ? record.flags : [...record.flags, 'truncated'];
+    return this.#codec.encode({ ...record, message: keep, flags });
+  }
+
   #acked(items: AckItem[]): void {
     this.#eventsAcked += items.length;
     let last: FileTailer | null = null;
@@ -700,6 +719,13 @@ export class Collector {
     this.#store.expire(now, this.#cfg.checkpoint_grace_ms);
     if (await this.#store.write(now)) this.#events.checkpointWritten(this.#store.size);
   }
+}
+
+/** The longest prefix of `text` of at most `bytes` bytes that ends on a character boundary. */
+function utf8Prefix(text: Buffer, bytes: number): string {
+  let end = Math.max(0, Math.min(text.length, bytes));
+  while (end > 0 && end < text.length && (text[end]! & 0xc0) === 0x80) end -= 1;
+  return text.toString('utf8', 0, end);
 }
 
 function sleep(ms: number): Promise<void> {

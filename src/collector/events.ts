@@ -22,6 +22,8 @@ export interface CollectorEvents {
    * duplicates. Whether Kafka kept the first copy is unknown here.
    */
   eventsResent(count: number): void;
+  /** An event too large for the broker was cut to fit (`truncated` flag). */
+  eventCutToFit(topic: string, bytesBefore: number, bytesAfter: number): void;
   batchAcknowledged(events: number, bytes: number): void;
   sendFailed(errorType: string, message: string): void;
   sendRetried(): void;
@@ -44,6 +46,7 @@ export const noopEvents: CollectorEvents = {
   bytesRead: () => undefined,
   eventsFlagged: () => undefined,
   eventsResent: () => undefined,
+  eventCutToFit: () => undefined,
   batchAcknowledged: () => undefined,
   sendFailed: () => undefined,
   sendRetried: () => undefined,

@@ -27,6 +27,11 @@ export function loggingEvents(log: Logger): CollectorEvents {
     bytesRead: () => undefined,
     eventsFlagged: () => undefined,
     eventsResent: () => undefined,
+    eventCutToFit: (topic, bytesBefore, bytesAfter) =>
+      log.warn(
+        { topic, bytesBefore, bytesAfter },
+        "an event larger than the broker's message size limit was cut to fit and flagged truncated",
+      ),
     batchAcknowledged: () => undefined,
     sendFailed: () => undefined,
     sendRetried: () => undefined,
