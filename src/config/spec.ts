@@ -337,7 +337,7 @@ export const configSpec: SectionSpec = {
         },
         batch_max_bytes: {
           type: 'int',
-          default: MiB,
+          default: 512 * KiB,
           min: 1024,
           unit: 'bytes',
           doc: 'Most bytes in one Kafka batch.',
