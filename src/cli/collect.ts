@@ -56,9 +56,18 @@ export async function run(argv: string[]): Promise<number> {
   });
   const server = await startMetricsServer(config.metrics.listen, registry, () => {
     const s = collector?.stats();
+    let lag = 0;
+    for (const l of collector?.lags() ?? []) lag += l.lagBytes;
     return {
       ok: true,
-      details: { kafka: s?.kafkaUp ? 'up' : 'unreachable', files_watched: s?.filesWatched ?? 0 },
+      details: {
+        kafka: s?.kafkaUp ? 'up' : 'unreachable',
+        files_watched: s?.filesWatched ?? 0,
+        files_open: s?.filesOpen ?? 0,
+        events_acknowledged: s?.eventsAcked ?? 0,
+        in_flight_bytes: s?.inFlightBytes ?? 0,
+        lag_bytes: lag,
+      },
     };
   });
   await collector.start();
