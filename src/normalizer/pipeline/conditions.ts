@@ -2,7 +2,7 @@
  * Structured `if` conditions, compiled at load into closures. Structured rather than an
  * expression language so that every mistake is caught with a file and line.
  */
-import { getPath, type EcsDocument } from './document.js';
+import { compileGetter, type EcsDocument } from './document.js';
 import { MapReader, isMap, isSeq, type Node, type SourceFile, describeNode } from './yaml-reader.js';
 import type { Condition } from './types.js';
 import { compileUserRegex } from './user-regex.js';
@@ -27,15 +27,17 @@ export function compileCondition(source: SourceFile, node: Node): Condition {
   const [operator] = reader.keys();
   switch (operator) {
     case 'exists': {
-      const field = reader.requireString('exists');
-      return (doc) => getPath(doc, field) !== undefined;
+      const get = compileGetter(reader.requireString('exists'));
+      return (doc) => get(doc) !== undefined;
     }
     case 'equals': {
       const args = MapReader.of(source, reader.raw('equals'), 'equals');
       const field = args.requireString('field');
       const value = args.value('value');
       args.done();
-      return (doc) => equalValues(getPath(doc, field), value);
+      const get = compileGetter(field);
+      if (typeof value !== 'object' || value === null) return (doc) => get(doc) === value;
+      return (doc) => equalValues(get(doc), value);
     }
     case 'matches': {
       const args = MapReader.of(source, reader.raw('matches'), 'matches');
@@ -48,11 +50,21 @@ export function compileCondition(source: SourceFile, node: Node): Condition {
       } catch (error) {
         throw source.error(args.nodeOf('pattern'), `matches: invalid pattern: ${(error as Error).message}`);
       }
+      const get = compileGetter(field);
+      // The same value often comes back event after event (a file path, a kind): remember the
+      // last verdict. The regex has no `g`/`y` flag, so `test` keeps no state between calls.
+      let lastText: string | undefined;
+      let lastVerdict = false;
       return (doc) => {
-        const value = getPath(doc, field);
-        return typeof value === 'string'
-          ? regex.test(value)
-          : typeof value === 'number' && regex.test(String(value));
+        const value = get(doc);
+        const text =
+          typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
+        if (text === undefined) return false;
+        if (text !== lastText) {
+          lastVerdict = regex.test(text);
+          lastText = text;
+        }
+        return lastVerdict;
       };
     }
     case 'in': {
@@ -62,7 +74,8 @@ export function compileCondition(source: SourceFile, node: Node): Condition {
       args.done();
       if (!Array.isArray(values)) throw source.error(args.nodeOf('values'), "in: 'values' must be a list");
       const set = new Set<unknown>(values);
-      return (doc) => set.has(getPath(doc, field));
+      const get = compileGetter(field);
+      return (doc) => set.has(get(doc));
     }
     case 'not': {
       const inner = compileCondition(source, reader.raw('not') as Node);
@@ -75,9 +88,21 @@ export function compileCondition(source: SourceFile, node: Node): Condition {
         throw source.error(reader.nodeOf(operator), `${operator}: must be a non-empty list of conditions`);
       }
       const inner = list.items.map((item) => compileCondition(source, item as Node));
+      if (inner.length === 2) {
+        const [a, b] = inner as [Condition, Condition];
+        return operator === 'all'
+          ? (doc: EcsDocument) => a(doc) && b(doc)
+          : (doc: EcsDocument) => a(doc) || b(doc);
+      }
       return operator === 'all'
-        ? (doc: EcsDocument) => inner.every((c) => c(doc))
-        : (doc: EcsDocument) => inner.some((c) => c(doc));
+        ? (doc: EcsDocument) => {
+            for (let i = 0; i < inner.length; i++) if (!(inner[i] as Condition)(doc)) return false;
+            return true;
+          }
+        : (doc: EcsDocument) => {
+            for (let i = 0; i < inner.length; i++) if ((inner[i] as Condition)(doc)) return true;
+            return false;
+          };
     }
     default:
       throw source.error(node, `unknown condition '${String(operator)}'`, `Known: ${OPERATORS.join(', ')}.`);

@@ -23,13 +23,46 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 export function getPath(doc: EcsDocument, path: string): unknown {
-  const segments = pathSegments(path);
+  return getAt(doc, pathSegments(path));
+}
+
+/** `getPath` with the path already split (processors split their fixed paths at load). */
+export function getAt(doc: EcsDocument, segments: readonly string[]): unknown {
   let node: unknown = doc;
-  for (const segment of segments) {
-    if (!isPlainObject(node)) return undefined;
-    node = node[segment];
+  for (let i = 0; i < segments.length; i++) {
+    if (typeof node !== 'object' || node === null || Array.isArray(node)) return undefined;
+    node = (node as Record<string, unknown>)[segments[i] as string];
   }
   return node;
+}
+
+/**
+ * A reader for one fixed path, unrolled for the usual one to three segments: conditions and
+ * processors read the same few paths for every event.
+ */
+export function compileGetter(path: string): (doc: EcsDocument) => unknown {
+  const segments = path.split('.');
+  const [a, b, c] = segments as [string, string, string];
+  const obj = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  switch (segments.length) {
+    case 1:
+      return (doc) => doc[a];
+    case 2:
+      return (doc) => {
+        const x = doc[a];
+        return obj(x) ? x[b] : undefined;
+      };
+    case 3:
+      return (doc) => {
+        const x = doc[a];
+        if (!obj(x)) return undefined;
+        const y = x[b];
+        return obj(y) ? y[c] : undefined;
+      };
+    default:
+      return (doc) => getAt(doc, segments);
+  }
 }
 
 export function hasPath(doc: EcsDocument, path: string): boolean {
@@ -38,7 +71,11 @@ export function hasPath(doc: EcsDocument, path: string): boolean {
 
 /** Sets a value, creating (or replacing non-object) intermediate objects. */
 export function setPath(doc: EcsDocument, path: string, value: unknown): void {
-  const segments = pathSegments(path);
+  setAt(doc, pathSegments(path), value);
+}
+
+/** `setPath` with the path already split. */
+export function setAt(doc: EcsDocument, segments: readonly string[], value: unknown): void {
   let node: Record<string, unknown> = doc;
   const last = segments.length - 1;
   for (let i = 0; i < last; i++) {
@@ -57,7 +94,16 @@ export function setPath(doc: EcsDocument, path: string, value: unknown): void {
 
 /** Removes a value; empty parent objects are removed too so that no `{}` reaches the index. */
 export function deletePath(doc: EcsDocument, path: string): boolean {
-  const segments = pathSegments(path);
+  return deleteAt(doc, pathSegments(path));
+}
+
+function isEmptyObject(node: Record<string, unknown>): boolean {
+  for (const _ in node) return false;
+  return true;
+}
+
+/** `deletePath` with the path already split. */
+export function deleteAt(doc: EcsDocument, segments: readonly string[]): boolean {
   const parents: Record<string, unknown>[] = [];
   let node: Record<string, unknown> = doc;
   for (let i = 0; i < segments.length - 1; i++) {
@@ -69,7 +115,7 @@ export function deletePath(doc: EcsDocument, path: string): boolean {
   const leaf = segments[segments.length - 1] as string;
   if (!(leaf in node)) return false;
   delete node[leaf];
-  for (let i = parents.length - 1; i >= 0 && Object.keys(node).length === 0; i--) {
+  for (let i = parents.length - 1; i >= 0 && isEmptyObject(node); i--) {
     const parent = parents[i] as Record<string, unknown>;
     delete parent[segments[i] as string];
     node = parent;

@@ -51,9 +51,15 @@ function validClock(f: TimeFields): boolean {
   return f.hour <= 23 && f.minute <= 59 && f.second <= 60;
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function validDate(year: number, month: number, day: number): boolean {
-  if (month < 1 || month > 12 || day < 1) return false;
-  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (!(month >= 1 && month <= 12 && day >= 1) || !Number.isFinite(year)) return false;
+  if (month !== 2) return day <= (DAYS_IN_MONTH[month - 1] as number);
+  // Date.UTC maps years 0-99 to 1900-1999; the rule below is the same for both.
+  const y = year >= 0 && year <= 99 ? year + 1900 : year;
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  return day <= (leap ? 29 : 28);
 }
 
 export function resolveTime(fields: TimeFields, ctx: ResolveContext): ResolvedTime | undefined {
@@ -65,7 +71,9 @@ export function resolveTime(fields: TimeFields, ctx: ResolveContext): ResolvedTi
   const hasYear = fields.year !== undefined;
   const zoned = fields.offsetMinutes !== undefined;
   const at = (y: number, mo: number, d: number): number =>
-    localToUtc(zone, y, mo, d, fields.hour, fields.minute, second, millis);
+    fields.offsetMinutes !== undefined
+      ? Date.UTC(y, mo - 1, d, fields.hour, fields.minute, second, millis) - fields.offsetMinutes * 60_000
+      : localToUtc(zone, y, mo, d, fields.hour, fields.minute, second, millis);
 
   if (hasDate && hasYear) {
     if (!validDate(fields.year as number, fields.month as number, fields.day as number)) return undefined;
@@ -103,7 +111,19 @@ export function resolveTime(fields: TimeFields, ctx: ResolveContext): ResolvedTi
   return { ms, zoned, hasDate, hasYear };
 }
 
+// Events come in runs of the same second: the text up to the seconds is reused.
+let cachedSecond = NaN;
+let cachedPrefix = '';
+const MAX_FOUR_DIGIT_YEAR_MS = 253_402_300_800_000; // 10000-01-01: toISOString widens the year
+
 /** `@timestamp` text: ISO-8601 in UTC with milliseconds. */
 export function formatTimestamp(ms: number): string {
-  return new Date(ms).toISOString();
+  if (!(ms >= 0 && ms < MAX_FOUR_DIGIT_YEAR_MS) || !Number.isInteger(ms)) return new Date(ms).toISOString();
+  const second = Math.floor(ms / 1000);
+  if (second !== cachedSecond) {
+    cachedPrefix = new Date(second * 1000).toISOString().slice(0, 20); // `yyyy-MM-ddTHH:mm:ss.`
+    cachedSecond = second;
+  }
+  const millis = ms - second * 1000;
+  return cachedPrefix + (millis < 10 ? '00' : millis < 100 ? '0' : '') + millis + 'Z';
 }

@@ -8,6 +8,8 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 const offsetCache = new Map<string, Map<number, number>>();
 
 const FIXED_OFFSET = /^([+-])(\d{2}):?(\d{2})$/;
+/** Zone name -> fixed offset in ms, or null for an IANA name (parsed once per name). */
+const fixedOffsets = new Map<string, number | null>();
 
 export function isValidTimeZone(zone: string): boolean {
   if (zone === 'UTC' || FIXED_OFFSET.test(zone)) return true;
@@ -56,8 +58,16 @@ function computeOffset(zone: string, utcMs: number): number {
 /** Offset of `zone` from UTC at the instant `utcMs`, in ms (east positive). */
 export function zoneOffsetMs(zone: string, utcMs: number): number {
   if (zone === 'UTC') return 0;
-  const fixed = FIXED_OFFSET.exec(zone);
-  if (fixed) return (fixed[1] === '-' ? -1 : 1) * (Number(fixed[2]) * 60 + Number(fixed[3])) * 60_000;
+  let fixedMs = fixedOffsets.get(zone);
+  if (fixedMs === undefined) {
+    const fixed = FIXED_OFFSET.exec(zone);
+    fixedMs = fixed
+      ? (fixed[1] === '-' ? -1 : 1) * (Number(fixed[2]) * 60 + Number(fixed[3])) * 60_000
+      : null;
+    if (fixedOffsets.size > 1000) fixedOffsets.clear();
+    fixedOffsets.set(zone, fixedMs);
+  }
+  if (fixedMs !== null) return fixedMs;
   const bucket = Math.floor(utcMs / BUCKET_MS);
   let cache = offsetCache.get(zone);
   if (!cache) offsetCache.set(zone, (cache = new Map()));
