@@ -29,8 +29,19 @@ export function sanitizeNamePart(value: string, fallback: string): string {
   return bounded === '' ? fallback : bounded;
 }
 
+const streamNames = new Map<string, Map<string, string>>();
+
 export function dataStreamName(dataset: string, namespace: string): string {
-  return `logs-${sanitizeNamePart(dataset, 'generic')}-${sanitizeNamePart(namespace, 'default')}`;
+  // A handful of datasets and one namespace per worker: sanitise each pair once.
+  let byDataset = streamNames.get(namespace);
+  if (!byDataset) streamNames.set(namespace, (byDataset = new Map()));
+  let name = byDataset.get(dataset);
+  if (name === undefined) {
+    name = `logs-${sanitizeNamePart(dataset, 'generic')}-${sanitizeNamePart(namespace, 'default')}`;
+    if (byDataset.size > 10_000) byDataset.clear();
+    byDataset.set(dataset, name);
+  }
+  return name;
 }
 
 /**
@@ -47,10 +58,18 @@ export function indexDay(timestampMs: number | undefined, collectedAtMs: number)
     timestampMs <= collectedAtMs + MAX_EVENT_AHEAD_MS
       ? timestampMs
       : collectedAtMs;
-  const d = new Date(Number.isFinite(ts) ? ts : 0);
+  const day = Math.floor((Number.isFinite(ts) ? ts : 0) / DAY_MS);
+  if (day === lastDay) return lastDayText;
+  const d = new Date(day * DAY_MS);
   const pad = (n: number): string => String(n).padStart(2, '0');
-  return `${d.getUTCFullYear()}.${pad(d.getUTCMonth() + 1)}.${pad(d.getUTCDate())}`;
+  lastDayText = `${d.getUTCFullYear()}.${pad(d.getUTCMonth() + 1)}.${pad(d.getUTCDate())}`;
+  lastDay = day;
+  return lastDayText;
 }
+
+const DAY_MS = 86_400_000;
+let lastDay = NaN;
+let lastDayText = '';
 
 export interface Placement {
   dataset: string;

@@ -86,8 +86,20 @@ export function prepareItem(
   } catch (error) {
     return { ref, error: `document cannot be serialised to JSON: ${String(error)}` };
   }
-  const payload = `${JSON.stringify({ create: { _index: index, _id: id } })}\n${source}\n`;
+  const payload = `${actionPrefix(index)}${JSON.stringify(id)}}}\n${source}\n`;
   return { ref, index, id, payload, bytes: Buffer.byteLength(payload, 'utf8') };
+}
+
+// `{"create":{"_index":"<index>","_id":` per index: a worker writes to a handful of indices.
+const actionPrefixes = new Map<string, string>();
+function actionPrefix(index: string): string {
+  let prefix = actionPrefixes.get(index);
+  if (prefix === undefined) {
+    prefix = `{"create":{"_index":${JSON.stringify(index)},"_id":`;
+    if (actionPrefixes.size > 10_000) actionPrefixes.clear();
+    actionPrefixes.set(index, prefix);
+  }
+  return prefix;
 }
 
 /** Groups items into requests; a single item larger than the byte bound travels alone. */
@@ -157,8 +169,14 @@ export class BulkIndexer {
     while (pending.length > 0 || later.length > 0) {
       if (pending.length === 0) pending = later.shift() ?? [];
       if (signal.aborted) break;
-      const body = pending.map((i) => i.payload).join('');
-      const bytes = Buffer.byteLength(body, 'utf8');
+      let bytes = 0;
+      const parts = new Array<string>(pending.length);
+      for (let k = 0; k < pending.length; k++) {
+        const item = pending[k] as BulkItem;
+        parts[k] = item.payload;
+        bytes += item.bytes;
+      }
+      const body = parts.join('');
       const started = performance.now();
       let response: BulkResponse;
       try {
