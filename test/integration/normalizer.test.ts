@@ -131,14 +131,21 @@ test(
           .startsWith('this is not avro'),
         true,
       );
-      const big = await es.search<{ message: string; tags?: string[] }>({
+      const big = await es.search<{ message: string; tags?: string[]; event?: { original?: string } }>({
         index: `logs-*-${names.namespace}-*`,
         query: { match: { message: `event 3 ${marker}` } },
-        _source: ['tags', 'message'],
       });
       const source = big.hits.hits[0]?._source;
       assert.ok(source?.tags?.includes('_truncated'), `tags: ${String(source?.tags)}`);
       assert.ok(Buffer.byteLength(source!.message) <= 1024 * 1024);
+      // event.original is cut to the same bound (the DLQ/raw topic keeps the full record), so
+      // the whole _source stays near 2 x max_message_bytes instead of carrying 5 MiB.
+      assert.ok(source!.event?.original !== undefined, 'event.original kept');
+      assert.ok(Buffer.byteLength(source!.event!.original!) <= 1024 * 1024);
+      assert.ok(
+        Buffer.byteLength(JSON.stringify(source)) <= 2 * 1024 * 1024 + 64 * 1024,
+        `_source is ${Buffer.byteLength(JSON.stringify(source))} bytes`,
+      );
     } finally {
       await reader.consumer.disconnect();
       await worker?.stop();

@@ -62,6 +62,30 @@ export function truncateUtf8(message: string, maxBytes: number): string | undefi
   return bytes.subarray(0, end).toString('utf8');
 }
 
+/** Per-event state; a class rather than an object literal with a closure, made per event. */
+class EventState implements EventContext {
+  readonly collectedAt: number;
+  readonly path: string | undefined;
+  readonly fields: Readonly<Record<string, string>> | undefined;
+  dropped = false;
+  timestamp: EventContext['timestamp'] = undefined;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly input: EngineInput,
+    readonly timezone: string,
+    readonly chain: readonly string[],
+  ) {
+    this.collectedAt = input.collectedAt;
+    this.path = input.path;
+    this.fields = input.fields;
+  }
+
+  runInner(text: string, exclude: ReadonlySet<string>): ReturnType<EventContext['runInner']> {
+    return this.engine.runInner(text, this.input, exclude, this.chain);
+  }
+}
+
 export class Engine {
   private readonly byName: ReadonlyMap<string, CompiledPipeline>;
   private readonly selector: PipelineSelector<CompiledPipeline>;
@@ -155,19 +179,11 @@ export class Engine {
     pipeline: CompiledPipeline,
     chain: readonly string[],
   ): EventContext {
-    return {
-      collectedAt: input.collectedAt,
-      timezone: pipeline.timezone,
-      path: input.path,
-      fields: input.fields,
-      dropped: false,
-      timestamp: undefined,
-      chain,
-      runInner: (text, exclude) => this.runInner(text, input, exclude, chain),
-    };
+    return new EventState(this, input, pipeline.timezone, chain);
   }
 
-  private runInner(
+  /** @internal Reroute: runs another pipeline on `text` (EventContext.runInner). */
+  runInner(
     text: string,
     input: EngineInput,
     exclude: ReadonlySet<string>,
@@ -194,7 +210,19 @@ export class Engine {
     ctx: EventContext,
   ): void {
     if (getPath(doc, 'event.dataset') === undefined) setPath(doc, 'event.dataset', pipeline.dataset);
-    if (this.options.keepEventOriginal) setPath(doc, 'event.original', raw);
+    if (this.options.keepEventOriginal) {
+      // `raw` is already cut to max_message_bytes; a pipeline may still have written its own.
+      setPath(doc, 'event.original', raw);
+    } else {
+      const original = getPath(doc, 'event.original');
+      if (typeof original === 'string') {
+        const cutOriginal = truncateUtf8(original, this.options.maxMessageBytes);
+        if (cutOriginal !== undefined) {
+          setPath(doc, 'event.original', cutOriginal);
+          addTag(doc, '_truncated');
+        }
+      }
+    }
     if (input.host && getPath(doc, 'host.name') === undefined) setPath(doc, 'host.name', input.host);
     if (input.fields) {
       for (const [key, value] of Object.entries(input.fields)) {

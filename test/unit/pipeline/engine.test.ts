@@ -104,3 +104,51 @@ test('test runner reports diffs per case', async () => {
     'a: expected absent, got "x"',
   ]);
 });
+
+test('a message over max_message_bytes: message and event.original are both cut to the bound, tagged _truncated', async () => {
+  const bound = 64 * 1024;
+  const set = await setFrom(
+    {
+      'copy.yaml': `
+name: copy
+match: { sniff: '^COPY ' }
+processors:
+  - set: { field: event.original, value: '{{message}}{{message}}' }
+`,
+    },
+    { maxMessageBytes: bound },
+  );
+  const huge = 'é'.repeat(3 * 1024 * 1024); // 6 MiB of two-byte characters
+  const cases = [
+    { message: `plain ${huge}`, keep: true },
+    { message: `{"log":"${huge}\\n","stream":"stdout","time":"2024-05-01T10:00:00Z"}`, keep: true },
+  ];
+  for (const { message } of cases) {
+    const out = set.process({ message, collectedAt: AT });
+    const original = (out.doc['event'] as { original: string }).original;
+    assert.ok(Buffer.byteLength(original) <= bound, `event.original ${Buffer.byteLength(original)} bytes`);
+    assert.ok(Buffer.byteLength(String(out.doc['message'])) <= bound);
+    assert.ok((out.doc['tags'] as string[]).includes('_truncated'));
+    assert.ok(!original.includes('\uFFFD'), 'cut on a character boundary');
+    assert.ok(
+      Buffer.byteLength(JSON.stringify(out.doc)) <= 2 * bound + 4096,
+      'the whole document is bounded',
+    );
+  }
+  // Without keep_event_original, an event.original a pipeline writes itself is bounded too.
+  const noKeep = await setFrom(
+    {
+      'copy.yaml': `
+name: copy
+match: { sniff: '^COPY ' }
+processors:
+  - set: { field: event.original, value: '{{message}}{{message}}' }
+`,
+    },
+    { maxMessageBytes: bound, keepEventOriginal: false },
+  );
+  const out = noKeep.process({ message: `COPY ${huge}`, collectedAt: AT });
+  const original = (out.doc['event'] as { original: string }).original;
+  assert.ok(Buffer.byteLength(original) <= bound, `event.original ${Buffer.byteLength(original)} bytes`);
+  assert.ok((out.doc['tags'] as string[]).includes('_truncated'));
+});
