@@ -351,13 +351,27 @@ export class Collector {
     }
   }
 
+  /**
+   * Keeps the open-file limit: closes the least recently active open file, idle ones first,
+   * else one that still has data to read (it keeps its place and is reopened on its turn;
+   * no read pass is running while the loop opens a file). A draining file is never closed:
+   * its name is gone, so it could not be reopened. Only when every open file is draining
+   * does the limit give way.
+   */
   #makeRoomForOpen(): void {
     if (this.#openCount < this.#cfg.max_open_files) return;
-    let lru: FileTailer | null = null;
+    let idle: FileTailer | null = null;
+    let busy: FileTailer | null = null;
     for (const t of this.#tails.values()) {
-      if (t.isOpen && t.state.kind === 'idle' && (!lru || t.lastActiveMs < lru.lastActiveMs)) lru = t;
+      if (!t.isOpen) continue;
+      if (t.state.kind === 'idle') {
+        if (!idle || t.lastActiveMs < idle.lastActiveMs) idle = t;
+      } else if (t.state.kind === 'reading' && (!busy || t.lastActiveMs < busy.lastActiveMs)) busy = t;
     }
-    if (lru) this.#closeTail(lru, 'open-file-limit');
+    const lru = idle ?? busy;
+    if (!lru) return;
+    if (lru === busy) this.#readQueue.add(lru); // still has data: its turn comes again
+    this.#closeTail(lru, 'open-file-limit');
   }
 
   #closeTail(t: FileTailer, reason: 'inactive' | 'open-file-limit'): void {
