@@ -1,19 +1,29 @@
 /**
- * Normalizer throughput on one core against the local Elasticsearch (not a test).
+ * Normalizer throughput against the local Elasticsearch (not a test).
  *
- *   node --import tsx bench/normalizer.bench.ts [--docs N] [--pipelines DIR]
+ *   taskset -c 0 node --import tsx bench/normalizer.bench.ts [--docs N] [--runs R] [--pin-es] [--kafka]
  *
- * Two runs over the same events, each into its own namespace (so both really create):
- *  - ceiling: documents parsed beforehand, only serialised and sent through the bulk driver;
+ * Every run indexes the same N raw records (bench/normalizer-records.ts) twice, each copy into
+ * its own namespace (so both really create), in alternating order:
+ *  - ceiling: the documents, parsed beforehand from those very records, only serialised and sent
+ *             through the bulk driver (the most a worker could reach with free parsing);
  *  - full:    Avro decode + pipelines + id + serialise + bulk, through processBatch exactly as
- *             the worker runs it (Kafka fetching is left out: it is the broker's cost, not ours).
- * The ratio full/ceiling is the figure (aim >= 80%). Results go to bench/results/normalizer.json.
+ *             the worker runs it.
+ * With --kafka a third figure: the records are produced to a fresh topic first, then a real
+ * worker (startWorker) consumes them; the time runs from its first consumed record until the
+ * last is indexed (group join left out). That is the operators' figure.
+ * Before measuring, the engine and the bulk path are warmed up. Medians over the runs are
+ * reported; the figure is full/ceiling (aim >= 80%).
+ * --pin-es moves Elasticsearch's JVM (all threads) to CPU 1 for the bench and restores its
+ * affinity afterwards, so that the worker pinned to CPU 0 does not compete with it.
+ * Results go to bench/results/normalizer.json (or --out).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { KafkaMessage } from 'kafkajs';
+import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { configFrom } from '../src/config/index.js';
 import { processBatch } from '../src/normalizer/batch-processor.js';
 import { documentId } from '../src/normalizer/ids.js';
@@ -23,65 +33,74 @@ import { createClient, ElasticsearchBulkTransport } from '../src/normalizer/inde
 import { setUpIndexing } from '../src/normalizer/indexer/setup.js';
 import { createNormalizerMetrics } from '../src/normalizer/metrics.js';
 import { loadPipelineSet } from '../src/normalizer/pipeline/index.js';
-import type { Engine } from '../src/normalizer/pipeline-port.js';
+import { startWorker } from '../src/normalizer/worker.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { createRegistry } from '../src/observability/metrics-server.js';
 import { RawRecordCodec, type RawRecord } from '../src/schema/raw-record.js';
+import { benchRecord, collectedAt } from './normalizer-records.js';
 
-const { values } = parseArgs({ options: { docs: { type: 'string' }, pipelines: { type: 'string' } } });
-const N = Number(values.docs ?? 60_000);
-const config = configFrom({}, [
-  `elasticsearch.url=${process.env.KIVER_ELASTICSEARCH__URL ?? 'http://127.0.0.1:9200'}`,
-]);
+const { values } = parseArgs({
+  options: {
+    docs: { type: 'string' },
+    runs: { type: 'string' },
+    pipelines: { type: 'string' },
+    'pin-es': { type: 'boolean' },
+    kafka: { type: 'boolean' },
+    out: { type: 'string' },
+  },
+});
+const N = Number(values.docs ?? 40_000);
+const RUNS = Number(values.runs ?? 3);
+const pipelinesDir = values.pipelines ?? 'pipelines';
+const esUrl = process.env.KIVER_ELASTICSEARCH__URL ?? 'http://127.0.0.1:9200';
+const brokers = (process.env.KIVER_KAFKA__BROKERS ?? '127.0.0.1:9092').split(',');
+const config = configFrom({}, [`elasticsearch.url=${esUrl}`]);
 const client = createClient(config.elasticsearch);
 const logger = silentLogger();
 const setup = await setUpIndexing(client, config.elasticsearch, logger);
-
-async function engineFor(): Promise<{ engine: Engine; source: string }> {
-  const dir = values.pipelines ?? 'pipelines';
-  try {
-    return { engine: await loadPipelineSet(dir), source: dir };
-  } catch (error) {
-    // The shipped pipelines may be mid-edit; the figure is about the worker, so fall back.
-    process.stderr.write(
-      `pipelines in ${dir} failed to load (${(error as Error).message.slice(0, 120)}); using generic only\n`,
-    );
-    const empty = path.join(os.tmpdir(), 'kiver-bench-empty-pipelines');
-    mkdirSync(empty, { recursive: true });
-    return { engine: await loadPipelineSet(empty), source: 'generic (built in)' };
-  }
-}
-const { engine, source } = await engineFor();
-
-const lines = [
-  (i: number) =>
-    `Nov 25 10:00:${String(i % 60).padStart(2, '0')} web${i % 9} sshd[${1000 + (i % 50)}]: Accepted publickey for deploy from 10.1.${i % 255}.7 port ${40000 + (i % 2000)} ssh2`,
-  (i: number) =>
-    `2026-11-25 10:00:01.${String(i % 1000).padStart(3, '0')} INFO  [main] c.k.svc.OrderService : order ${i} accepted in ${i % 97} ms`,
-  (i: number) =>
-    `{"level":"warn","ts":"2026-11-25T10:00:01.${String(i % 1000).padStart(3, '0')}Z","caller":"etcdserver/raft.go:${i % 900}","msg":"slow request","took":"${i % 300}ms","id":${i}}`,
-  (i: number) =>
-    `2026-11-25T10:00:01.${String(i % 1000).padStart(3, '0')}+0000 7f3a9c1f2700  1 osd.${i % 12} 1183 heartbeat_check: no reply from osd.${(i + 1) % 12} since back`,
-];
-const collectedAt = Date.parse('2026-11-25T10:00:05Z');
-const runId = Date.now().toString(36);
-function record(i: number, run: string): RawRecord {
-  return {
-    schema_version: 1,
-    message: lines[i % lines.length]!(i),
-    host: 'bench-host',
-    path: `/app/log/c${i % 20}/app.log`,
-    file: { dev: '1', inode: String(i % 20), fingerprint: `${runId}${run}` },
-    offset: i * 200,
-    length: 200,
-    collected_at: collectedAt,
-    fields: { container_id: `c${i % 20}` },
-    flags: [],
-  };
-}
-
+const engine = await loadPipelineSet(pipelinesDir);
+const codec = new RawRecordCodec();
 const n = config.normalizer;
 const metrics = createNormalizerMetrics(createRegistry());
+const runId = Date.now().toString(36);
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+// ---- Elasticsearch's CPU affinity (optional) ------------------------------------------------
+function esPid(): number | undefined {
+  try {
+    const out = execFileSync('pgrep', ['-f', 'org.elasticsearch.bootstrap.Elasticsearch'], {
+      encoding: 'utf8',
+    });
+    return Number(out.trim().split('\n')[0]) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+let restoreEs: (() => void) | undefined;
+let esAffinity = 'not changed';
+if (values['pin-es']) {
+  const pid = esPid();
+  if (pid === undefined) esAffinity = 'not changed (Elasticsearch process not found)';
+  else {
+    try {
+      const before = execFileSync('taskset', ['-p', String(pid)], { encoding: 'utf8' })
+        .trim()
+        .split(': ')[1]!;
+      execFileSync('taskset', ['-a', '-p', '-c', '1', String(pid)], { stdio: 'ignore' });
+      esAffinity = `pinned to CPU 1 (was mask ${before})`;
+      restoreEs = () => execFileSync('taskset', ['-a', '-p', before, String(pid)], { stdio: 'ignore' });
+    } catch (error) {
+      esAffinity = `not changed (${(error as Error).message.slice(0, 80)})`;
+    }
+  }
+}
+
+// ---- the two in-process paths -----------------------------------------------------------------
 const newIndexer = (): BulkIndexer =>
   new BulkIndexer(new ElasticsearchBulkTransport(client), {
     maxBytes: n.bulk_max_bytes,
@@ -90,22 +109,30 @@ const newIndexer = (): BulkIndexer =>
     backoff: { initialMs: n.retry_initial_ms, maxMs: n.retry_max_ms },
     events: metrics,
   });
-const created = new Set<string>();
 
-async function ceiling(namespace: string): Promise<number> {
-  const docs = Array.from({ length: N }, (_, i) => {
-    const r = record(i, 'c');
-    const out = engine.process({ ...r, collectedAt: r.collected_at, offset: r.offset });
-    return {
-      index: targetIndex(setup.mode, {
-        dataset: out.dataset,
-        namespace,
-        timestamp: out.doc['@timestamp'],
-        collectedAt,
-      }),
-      id: documentId(r),
-      doc: out.doc,
-    };
+function recordsFor(run: string): RawRecord[] {
+  return Array.from({ length: N }, (_, i) => benchRecord(i, `${runId}${run}`));
+}
+
+/** Serialise + bulk only, for documents parsed beforehand from the same records. */
+async function ceiling(records: RawRecord[], namespace: string): Promise<number> {
+  const docs = records.map((r) => {
+    const out = engine.process({
+      message: r.message,
+      path: r.path,
+      host: r.host,
+      collectedAt: r.collected_at,
+      offset: r.offset,
+      fields: r.fields,
+      flags: r.flags,
+    });
+    const index = targetIndex(setup.mode, {
+      dataset: out.dataset,
+      namespace,
+      timestamp: out.doc['@timestamp'],
+      collectedAt: r.collected_at,
+    });
+    return { index, id: documentId(r), doc: out.doc };
   });
   const indexer = newIndexer();
   const signal = new AbortController().signal;
@@ -113,7 +140,6 @@ async function ceiling(namespace: string): Promise<number> {
   const builder = new RequestBuilder(n.bulk_max_bytes, n.bulk_max_docs);
   const all: Promise<unknown>[] = [];
   for (const [i, d] of docs.entries()) {
-    created.add(d.index);
     const full = builder.add(prepareItem(i, d.index, d.id, d.doc) as BulkItem);
     if (full) {
       await indexer.capacity();
@@ -126,11 +152,11 @@ async function ceiling(namespace: string): Promise<number> {
   return N / ((performance.now() - started) / 1000);
 }
 
-async function full(namespace: string): Promise<number> {
-  const codec = new RawRecordCodec();
-  const messages: KafkaMessage[] = Array.from({ length: N }, (_, i) => ({
+/** Decode + engine + id + serialise + bulk through processBatch, batches as a fetch delivers them. */
+async function full(records: RawRecord[], namespace: string): Promise<number> {
+  const messages: KafkaMessage[] = records.map((r, i) => ({
     key: null,
-    value: codec.encode(record(i, 'f')),
+    value: codec.encode(r),
     headers: { ...codec.headers },
     offset: String(i),
     timestamp: String(collectedAt),
@@ -138,7 +164,7 @@ async function full(namespace: string): Promise<number> {
   }));
   const indexer = newIndexer();
   const started = performance.now();
-  // Batches the size a fetch of 8 MiB per partition would deliver for these events.
+  // What one fetch of 8 MiB per partition delivers for events of this size (~200 B in Avro).
   const perBatch = 20_000;
   for (let i = 0; i < N; i += perBatch) {
     const s = await processBatch(
@@ -159,41 +185,149 @@ async function full(namespace: string): Promise<number> {
     );
     if (!s.complete) throw new Error('bench batch did not settle');
   }
-  const rate = N / ((performance.now() - started) / 1000);
-  return rate;
+  return N / ((performance.now() - started) / 1000);
 }
 
-const nsCeiling = `bench${runId}c`;
-const nsFull = `bench${runId}f`;
+// ---- Kafka: produce first, then a real worker consumes ----------------------------------------
+async function viaKafka(records: RawRecord[], namespace: string): Promise<number> {
+  const topic = `bench-norm-${runId}-${namespace}`;
+  const kafka = new Kafka({ clientId: 'kiver-bench', brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+  const producer = kafka.producer();
+  await producer.connect();
+  for (let i = 0; i < records.length; i += 1000) {
+    await producer.send({
+      topic,
+      messages: records
+        .slice(i, i + 5000)
+        .map((r) => ({ value: codec.encode(r), headers: { ...codec.headers } })),
+    });
+  }
+  await producer.disconnect();
+  const registry = createRegistry();
+  const worker = await startWorker(
+    configFrom({}, [
+      `kafka.brokers=${brokers.join(',')}`,
+      `kafka.topic=${topic}`,
+      `kafka.dlq_topic=${topic}-dlq`,
+      `elasticsearch.url=${esUrl}`,
+      `elasticsearch.namespace=${namespace}`,
+      `normalizer.group_id=${topic}`,
+      `normalizer.pipelines_dir=${pipelinesDir}`,
+      'metrics.listen=',
+    ]),
+    { logger, registry, engine },
+  );
+  const total = async (name: string): Promise<number> =>
+    ((await registry.getSingleMetric(name)?.get())?.values ?? []).reduce((a, v) => a + v.value, 0);
+  let started: number | undefined;
+  const deadline = Date.now() + 600_000;
+  try {
+    for (;;) {
+      if (started === undefined && (await total('kiver_normalizer_records_consumed_total')) > 0)
+        started = performance.now();
+      if ((await total('kiver_normalizer_documents_indexed_total')) >= N) break;
+      if (Date.now() > deadline) throw new Error('kafka variant: not all documents indexed in 10 minutes');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return N / ((performance.now() - (started as number)) / 1000);
+  } finally {
+    await worker.stop();
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+  }
+}
+
+async function dropNamespace(namespace: string): Promise<void> {
+  const found = await client.cat.indices({ index: `logs-*-${namespace}*`, format: 'json', h: 'index' });
+  for (const r of found) await client.indices.delete({ index: r.index! }).catch(() => undefined);
+}
+
+// ---- main -------------------------------------------------------------------------------------
+const runs: Array<{ ceiling: number; full: number; kafka?: number }> = [];
 try {
-  const c = await ceiling(nsCeiling);
-  const f = await full(nsFull);
-  for (const idx of (
-    await client.cat.indices({ index: `logs-*-${nsFull}-*`, format: 'json', h: 'index' })
-  ).map((r) => r.index!))
-    created.add(idx);
-  const result = {
-    date: new Date().toISOString(),
-    node: process.version,
-    cpus: os.cpus().length,
-    elasticsearch: setup.capabilities.version,
-    mode: setup.mode,
-    pipelines: source,
-    documents: N,
-    bulk: { max_docs: n.bulk_max_docs, max_bytes: n.bulk_max_bytes, concurrency: n.bulk_concurrency },
-    raw_bulk_ceiling_docs_per_s: Math.round(c),
-    parse_and_index_docs_per_s: Math.round(f),
-    ratio: Number((f / c).toFixed(3)),
-  };
-  process.stdout.write(
-    `raw _bulk ceiling:   ${result.raw_bulk_ceiling_docs_per_s} docs/s\nparse and index:     ${result.parse_and_index_docs_per_s} docs/s\nratio:               ${(result.ratio * 100).toFixed(1)}% (aim >= 80%)\n`,
-  );
-  mkdirSync(path.join(import.meta.dirname, 'results'), { recursive: true });
-  writeFileSync(
-    path.join(import.meta.dirname, 'results', 'normalizer.json'),
-    JSON.stringify(result, null, 2) + '\n',
-  );
+  // Warm-up: the JIT, the regex engine, the caches and the HTTP connections.
+  const warm = recordsFor('w').slice(0, Math.min(N, 20_000));
+  await full(warm, `bench${runId}w1`);
+  await ceiling(warm, `bench${runId}w2`);
+  await dropNamespace(`bench${runId}w`);
+  for (let r = 0; r < RUNS; r++) {
+    const records = recordsFor(`r${r}`);
+    const nsC = `bench${runId}c${r}`;
+    const nsF = `bench${runId}f${r}`;
+    let c: number;
+    let f: number;
+    if (r % 2 === 0) {
+      c = await ceiling(records, nsC);
+      f = await full(records, nsF);
+    } else {
+      f = await full(records, nsF);
+      c = await ceiling(records, nsC);
+    }
+    await dropNamespace(nsC);
+    await dropNamespace(nsF);
+    const run: (typeof runs)[number] = { ceiling: Math.round(c), full: Math.round(f) };
+    if (values.kafka) {
+      const nsK = `bench${runId}k${r}`;
+      run.kafka = Math.round(await viaKafka(records, nsK));
+      await dropNamespace(nsK);
+    }
+    runs.push(run);
+    process.stderr.write(`run ${r}: ${JSON.stringify(run)}\n`);
+  }
 } finally {
-  for (const index of created) await client.indices.delete({ index }).catch(() => undefined);
+  restoreEs?.();
   await client.close();
 }
+
+const c = median(runs.map((r) => r.ceiling));
+const f = median(runs.map((r) => r.full));
+const ratios = runs.map((r) => r.full / r.ceiling);
+const k = values.kafka ? median(runs.map((r) => r.kafka as number)) : undefined;
+const result = {
+  date: new Date().toISOString(),
+  node: process.version,
+  cpus: os.cpus().length,
+  worker_affinity: (() => {
+    try {
+      return execFileSync('taskset', ['-p', String(process.pid)], { encoding: 'utf8' })
+        .trim()
+        .split(': ')[1];
+    } catch {
+      return 'unknown';
+    }
+  })(),
+  elasticsearch_affinity: esAffinity,
+  elasticsearch: setup.capabilities.version,
+  mode: setup.mode,
+  pipelines: pipelinesDir,
+  documents: N,
+  runs: RUNS,
+  bulk: { max_docs: n.bulk_max_docs, max_bytes: n.bulk_max_bytes, concurrency: n.bulk_concurrency },
+  raw_bulk_ceiling_docs_per_s: Math.round(c),
+  parse_and_index_docs_per_s: Math.round(f),
+  ratio: Number((f / c).toFixed(3)),
+  ratio_median_of_runs: Number(median(ratios).toFixed(3)),
+  ...(k !== undefined
+    ? { kafka_to_index_docs_per_s: Math.round(k), kafka_ratio: Number((k / c).toFixed(3)) }
+    : {}),
+  per_run: runs,
+};
+const row = (label: string, value: string): string => `${label.padEnd(34)}${value}\n`;
+process.stdout.write(
+  row('median over runs', `${RUNS} runs x ${N} docs, ES ${esAffinity}`) +
+    row('raw _bulk ceiling', `${result.raw_bulk_ceiling_docs_per_s} docs/s`) +
+    row('parse and index (processBatch)', `${result.parse_and_index_docs_per_s} docs/s`) +
+    row(
+      'ratio',
+      `${(result.ratio * 100).toFixed(1)}% (median of per-run ratios ${(result.ratio_median_of_runs * 100).toFixed(1)}%; aim >= 80%)`,
+    ) +
+    (k !== undefined
+      ? row('Kafka -> worker -> index', `${Math.round(k)} docs/s (${((k / c) * 100).toFixed(1)}% of ceiling)`)
+      : ''),
+);
+const out = values.out ?? path.join(import.meta.dirname, 'results', 'normalizer.json');
+mkdirSync(path.dirname(out), { recursive: true });
+writeFileSync(out, JSON.stringify(result, null, 2) + '\n');

@@ -1,0 +1,75 @@
+/**
+ * CPU-only run of the worker path (Avro decode -> engine -> id -> serialise -> bulk driver)
+ * against an in-memory `_bulk` transport that answers "all created". For profiling:
+ *
+ *   taskset -c 0 node --cpu-prof --cpu-prof-dir=/tmp/kprof --import tsx bench/normalizer-profile.ts [--docs N]
+ */
+import { parseArgs } from 'node:util';
+import type { KafkaMessage } from 'kafkajs';
+import { processBatch } from '../src/normalizer/batch-processor.js';
+import { BulkIndexer, type BulkResponse, type BulkTransport } from '../src/normalizer/indexer/bulk.js';
+import { createNormalizerMetrics } from '../src/normalizer/metrics.js';
+import { loadPipelineSet } from '../src/normalizer/pipeline/index.js';
+import { createRegistry } from '../src/observability/metrics-server.js';
+import { RawRecordCodec } from '../src/schema/raw-record.js';
+import { benchRecord, collectedAt } from './normalizer-records.js';
+
+const { values } = parseArgs({ options: { docs: { type: 'string' }, runs: { type: 'string' } } });
+const N = Number(values.docs ?? 60_000);
+const runs = Number(values.runs ?? 3);
+const engine = await loadPipelineSet('pipelines');
+const codec = new RawRecordCodec();
+const metrics = createNormalizerMetrics(createRegistry());
+
+class NullTransport implements BulkTransport {
+  bytes = 0;
+  async send(body: string): Promise<BulkResponse> {
+    this.bytes += body.length;
+    return { errors: false };
+  }
+}
+
+for (let run = 0; run < runs; run++) {
+  const messages: KafkaMessage[] = Array.from({ length: N }, (_, i) => ({
+    key: null,
+    value: codec.encode(benchRecord(i, `p${run}`)),
+    headers: { ...codec.headers },
+    offset: String(i),
+    timestamp: String(collectedAt),
+    attributes: 0,
+  }));
+  const transport = new NullTransport();
+  const indexer = new BulkIndexer(transport, {
+    maxBytes: 5 * 1024 * 1024,
+    maxDocs: 2000,
+    concurrency: 2,
+    backoff: { initialMs: 100, maxMs: 1000 },
+    events: metrics,
+  });
+  const started = performance.now();
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < N; i += 20_000) {
+    await processBatch(
+      {
+        codec,
+        engine,
+        indexer,
+        deadLetters: { send: async () => true },
+        events: metrics,
+        mode: 'index',
+        namespace: 'prof',
+        groupId: 'prof',
+        maxBulkBytes: 5 * 1024 * 1024,
+        maxBulkDocs: 2000,
+      },
+      { topic: 'prof', partition: 0, messages: messages.slice(i, i + 20_000) },
+      { signal: new AbortController().signal, progress: () => {}, shouldStop: () => false },
+    );
+  }
+  const s = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuUs = (cpu.user + cpu.system) / N;
+  process.stdout.write(
+    `run ${run}: ${Math.round(N / s)} docs/s wall, ${cpuUs.toFixed(1)} µs CPU/doc (${Math.round(1e6 / cpuUs)} docs/s per CPU-second), ${(transport.bytes / N).toFixed(0)} B/doc\n`,
+  );
+}
