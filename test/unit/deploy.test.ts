@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { parseAllDocuments, parse } from 'yaml';
 import { commandNames } from '../../src/cli/main.js';
 import { loadConfig } from '../../src/config/index.js';
+import { collectorMetrics } from '../../src/collector/collector-metrics.js';
+import { createNormalizerMetrics } from '../../src/normalizer/metrics.js';
+import { createRegistry } from '../../src/observability/metrics-server.js';
 
 const root = new URL('../../', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
@@ -91,4 +94,51 @@ test('Kubernetes manifests parse and run real sub-commands with a valid configur
   const file = join(mkdtempSync(join(tmpdir(), 'kiver-k8s-')), 'kiver.yaml');
   writeFileSync(file, configMap.data['kiver.yaml'] ?? '');
   assert.equal(loadConfig({ file, env: {} }).normalizer.pipelines_dir, '/app/pipelines');
+});
+
+test('the Grafana dashboard queries only metrics the code registers', async () => {
+  const registry = createRegistry();
+  collectorMetrics(registry, {
+    filesWatched: () => 0,
+    filesOpen: () => 0,
+    inFlightBytes: () => 0,
+    kafkaUp: () => true,
+    lags: () => [],
+  });
+  createNormalizerMetrics(registry);
+  const registered = new Set((await registry.getMetricsAsJSON()).map((m) => m.name));
+  const dashboard = JSON.parse(read('deploy/grafana/kiver-logs.json')) as {
+    panels: { targets: { expr: string }[] }[];
+  };
+  const used = new Set<string>();
+  for (const panel of dashboard.panels) {
+    for (const target of panel.targets) {
+      for (const name of target.expr.match(/\bkiver_[a-z_]+/g) ?? []) used.add(name.replace(/_bucket$/, ''));
+    }
+  }
+  assert.ok(used.size >= 10, 'the dashboard queries the metrics');
+  for (const name of used) assert.ok(registered.has(name), `dashboard queries unknown metric ${name}`);
+});
+
+test('the Kibana saved objects reference the logs-* data view', () => {
+  const objects = read('deploy/kibana/kiver-saved-objects.ndjson')
+    .trim()
+    .split('\n')
+    .map(
+      (line) =>
+        JSON.parse(line) as {
+          type: string;
+          id: string;
+          attributes: { title: string };
+          references: { id: string }[];
+        },
+    );
+  const dataView = objects.find((o) => o.type === 'index-pattern');
+  assert.equal(dataView?.attributes.title, 'logs-*');
+  for (const o of objects.filter((x) => x.type === 'search')) {
+    assert.deepEqual(
+      o.references.map((r) => r.id),
+      [dataView?.id],
+    );
+  }
 });
