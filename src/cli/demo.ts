@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { createElasticsearchClient } from '../config/clients.js';
+import { createElasticsearchClient, createKafka } from '../config/clients.js';
 import { configFrom } from '../config/index.js';
 import { UsageError, ServiceUnavailableError } from '../errors.js';
 import { formatHitLine, type Hit } from '../search/format.js';
@@ -112,6 +112,30 @@ export async function run(argv: string[]): Promise<number> {
   configFrom(configObject);
   await writeFile(configFile, stringify(configObject));
 
+  // Created up front with several partitions, so both workers get a share at once instead of
+  // waiting for a metadata refresh after the collector's first send auto-creates it.
+  const admin = createKafka(configFrom(configObject).kafka, 'demo-admin').admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        {
+          topic: 'kiver-demo.raw',
+          numPartitions: 4,
+          configEntries: [{ name: 'max.message.bytes', value: '16777216' }],
+        },
+        {
+          topic: 'kiver-demo.dlq',
+          numPartitions: 1,
+          configEntries: [{ name: 'max.message.bytes', value: '16777216' }],
+        },
+      ],
+    });
+  } finally {
+    await admin.disconnect();
+  }
+
   const children: ChildProcess[] = [];
   const client = createElasticsearchClient(configFrom(configObject).elasticsearch);
   try {
@@ -159,7 +183,12 @@ export async function run(argv: string[]): Promise<number> {
     );
 
     say('5/5  every error of the last five minutes, across all components, newest first:\n');
-    const result = await searchOnce(client, stack.esUrl, { levels: ['error+'], since: '5m', size: 25 }, 'logs-*-demo*');
+    const result = await searchOnce(
+      client,
+      stack.esUrl,
+      { levels: ['error+'], since: '5m', size: 25 },
+      'logs-*-demo*',
+    );
     for (const hit of result.hits as Hit[]) say('  ' + formatHitLine(hit, process.stdout.isTTY === true));
     say(`\n  ${result.hits.length} of ${result.total} errors shown.\n`);
     say('Query further:');

@@ -18,6 +18,7 @@ import { BulkIndexer } from './indexer/bulk.js';
 import { createClient, ElasticsearchBulkTransport } from './indexer/es-transport.js';
 import { setUpIndexing, type IndexSetup } from './indexer/setup.js';
 import { createKafka } from './kafka-client.js';
+import { waitForTopic } from './topic-wait.js';
 import { createNormalizerMetrics, type NormalizerMetrics } from './metrics.js';
 import type { Engine } from './pipeline-port.js';
 
@@ -124,6 +125,11 @@ export async function startWorker(config: KiverConfig, options: WorkerOptions): 
         index_mode: setup.mode,
       },
     }));
+    const topicKafka = kafka;
+    await connectKafka(
+      () => waitForTopic(topicKafka, config.kafka.topic, logger, c.abortSignal),
+      config.kafka.brokers,
+    );
     await connectKafka(() => c.start(), config.kafka.brokers);
     logger.info(
       { group: n.group_id, topic: config.kafka.topic, metrics: server?.url ?? null },
