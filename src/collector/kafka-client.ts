@@ -4,10 +4,13 @@
  * keeps one file's records in order on its partition.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import {
   CompressionTypes,
   Kafka,
+  Partitioners,
   logLevel,
+  type ICustomPartitioner,
   type KafkaConfig as KafkaJsConfig,
   type Producer,
   type SASLOptions,
@@ -46,7 +49,51 @@ function sasl(kafka: KafkaConfig): SASLOptions | undefined {
   }
 }
 
+interface RequestQueueInternals {
+  throttledUntil: number;
+  pending: unknown[];
+  throttleCheckTimeoutId: NodeJS.Timeout | null;
+  checkPendingRequests(): void;
+  scheduleCheckPendingRequests(): void;
+}
+
+const PATCHED = Symbol.for('kiver.kafkajs.idle-loop-fix');
+
+/**
+ * kafkajs 2.2.4 (its last release) re-arms a 1 ms timer forever once a connection has been
+ * used, even with nothing pending (`scheduleCheckPendingRequests` with a negative delay;
+ * tulios/kafkajs#1556, #1604, #1704, unmerged fixes #1667/#1768). For an idle collector that
+ * was ~6% of a core per broker connection: ~870 wake-ups a second. The fix those pull
+ * requests propose is applied to kafkajs' RequestQueue once: no timer when nothing is
+ * pending and nothing is throttled (a fulfilled request checks the queue anyway). Exported
+ * for its test; a kafkajs without that internal is left alone.
+ */
+export function patchKafkajsIdleLoop(): boolean {
+  let RequestQueue: { prototype: RequestQueueInternals & { [PATCHED]?: true } } | undefined;
+  try {
+    RequestQueue = createRequire(import.meta.url)('kafkajs/src/network/requestQueue/index.js');
+  } catch {
+    return false;
+  }
+  const proto = RequestQueue?.prototype;
+  if (!proto || typeof proto.scheduleCheckPendingRequests !== 'function') return false;
+  if (proto[PATCHED]) return true;
+  proto.scheduleCheckPendingRequests = function (this: RequestQueueInternals): void {
+    if (this.throttleCheckTimeoutId) return;
+    let scheduleAt = this.throttledUntil - Date.now();
+    if (this.pending.length > 0) scheduleAt = scheduleAt > 0 ? scheduleAt : 10;
+    else if (scheduleAt <= 0) return;
+    this.throttleCheckTimeoutId = setTimeout(() => {
+      this.throttleCheckTimeoutId = null;
+      this.checkPendingRequests();
+    }, scheduleAt);
+  };
+  proto[PATCHED] = true;
+  return true;
+}
+
 export function createProducer(kafka: KafkaConfig, overrides: Partial<KafkaJsConfig> = {}): Producer {
+  patchKafkajsIdleLoop();
   const tls = kafka.tls;
   const client = new Kafka({
     clientId: kafka.client_id,
@@ -68,5 +115,40 @@ export function createProducer(kafka: KafkaConfig, overrides: Partial<KafkaJsCon
     logLevel: logLevel.NOTHING,
     ...overrides,
   });
-  return client.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+  return client.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: true,
+    createPartitioner: cachedPartitioner,
+  });
 }
+
+/** Most keys (files) remembered per topic before the cache starts over. */
+const PARTITION_CACHE_KEYS = 100_000;
+
+/**
+ * kafkajs' default (Java-compatible murmur2) partitioner, remembered per key: every event of
+ * a file carries the same key, and hashing it again for each record was ~7% of the
+ * collector's CPU. Same partitions as the default; forgotten when a topic's partition count
+ * changes.
+ */
+export const cachedPartitioner: ICustomPartitioner = () => {
+  const hash = Partitioners.DefaultPartitioner();
+  const topics = new Map<string, { partitions: number; byKey: Map<string, number> }>();
+  return (args) => {
+    const key = args.message.key;
+    if (typeof key !== 'string') return hash(args);
+    let t = topics.get(args.topic);
+    if (!t || t.partitions !== args.partitionMetadata.length) {
+      t = { partitions: args.partitionMetadata.length, byKey: new Map() };
+      topics.set(args.topic, t);
+    }
+    let p = t.byKey.get(key);
+    if (p === undefined) {
+      p = hash(args);
+      if (t.byKey.size >= PARTITION_CACHE_KEYS) t.byKey.clear();
+      t.byKey.set(key, p);
+    }
+    return p;
+  };
+};
