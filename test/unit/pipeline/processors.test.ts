@@ -140,3 +140,61 @@ processors:
     any: true,
   });
 });
+
+const GROUP_PIPELINE = `
+name: g
+processors:
+  - set: { if: { matches: { field: message, pattern: '^k ' } }, field: _tmp.kind, value: k }
+  - group:
+      if: { equals: { field: _tmp.kind, value: k } }
+      processors:
+        - grok: { tag: k line, patterns: ['^k %{WORD:a} %{INT:b:int}$'] }
+        - set: { if: { exists: b }, field: c, value: 'b={{b}}' }
+        - drop: { if: { equals: { field: a, value: gone } } }
+  - set: { field: after, value: true }
+  - remove: { fields: [_tmp] }
+`;
+
+test('group: runs its processors only when its condition holds, as if they were inline', async () => {
+  const set = await setFrom({ 'g.yaml': GROUP_PIPELINE });
+  const run = (message: string) => set.process({ message, collectedAt: AT }, { pipeline: 'g' });
+
+  const hit = run('k word 7');
+  assert.equal(hit.doc['a'], 'word');
+  assert.equal(hit.doc['b'], 7);
+  assert.equal(hit.doc['c'], 'b=7');
+  assert.equal(hit.doc['after'], true);
+  assert.equal(hit.failed, false);
+
+  const miss = run('other text');
+  assert.equal(miss.doc['a'], undefined);
+  assert.equal(miss.doc['c'], undefined);
+  assert.equal(miss.doc['after'], true);
+  assert.equal(miss.failed, false);
+
+  // An inner failure is recorded under the inner processor's tag; the group goes on.
+  const bad = run('k word notanumber');
+  assert.equal(bad.failed, true);
+  assert.deepEqual((bad.doc['kiver'] as Record<string, unknown>)['parse_failures'], [
+    "k line: no pattern matched field 'message'",
+  ]);
+  assert.equal(bad.doc['after'], true);
+
+  // A drop inside the group drops the event; nothing after it runs.
+  assert.equal(run('k gone 1').dropped, true);
+});
+
+test('group: processors are required and validated with file and line', async () => {
+  await assert.rejects(
+    setFrom({ 'g.yaml': 'name: g\nprocessors:\n  - group: { if: { exists: a } }\n' }),
+    /g\.yaml:3: .*'processors' is required/,
+  );
+  await assert.rejects(
+    setFrom({ 'g.yaml': 'name: g\nprocessors:\n  - group:\n      processors:\n        - grokk: {}\n' }),
+    /g\.yaml:5: unknown processor 'grokk'/,
+  );
+  await assert.rejects(
+    setFrom({ 'g.yaml': 'name: g\nprocessors:\n  - group: { processors: [] }\n' }),
+    /must hold at least one processor/,
+  );
+});

@@ -6,6 +6,7 @@ import { dateProcessor } from './date.js';
 import { dropProcessor } from './drop.js';
 import { removeProcessor, renameProcessor, setProcessor } from './fields.js';
 import { grokProcessor } from './grok.js';
+import { groupProcessor } from './group.js';
 import { javaExceptionProcessor } from './java-exception.js';
 import { jsonProcessor } from './json.js';
 import { kvProcessor } from './kv.js';
@@ -32,6 +33,7 @@ export const PROCESSORS: Readonly<Record<string, ProcessorFactory>> = {
   java_exception: javaExceptionProcessor,
   drop: dropProcessor,
   reroute: rerouteProcessor,
+  group: groupProcessor,
 };
 
 /** Options every processor takes; the loader handles them before the factory runs. */
