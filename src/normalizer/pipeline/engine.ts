@@ -2,7 +2,7 @@
  * The engine: peel envelopes, choose a pipeline, run it, finish the document
  * (pipelines/README.md, "How a raw event is processed"). `process()` never throws.
  */
-import { addTag, deletePath, getPath, recordFailure, setPath, type EcsDocument } from './document.js';
+import { addTag, deleteAt, getAt, recordFailure, setAt, setPath, type EcsDocument } from './document.js';
 import { formatTimestamp } from './date/timestamp.js';
 import { peelEnvelope, type Envelope } from './envelope/index.js';
 import { PipelineSelector } from './matcher.js';
@@ -42,13 +42,28 @@ const FLAG_TAGS: Readonly<Record<string, string>> = {
 };
 const MAX_REROUTE_DEPTH = 4;
 
+// Fixed paths, split once (finish() writes them for every event).
+const AT_TIMESTAMP: readonly string[] = ['@timestamp'];
+const AT_CONTAINER_ID: readonly string[] = ['container', 'id'];
+const AT_CONTAINER_LABELS: readonly string[] = ['container', 'labels'];
+const AT_EVENT_DATASET: readonly string[] = ['event', 'dataset'];
+const AT_EVENT_ORIGINAL: readonly string[] = ['event', 'original'];
+const AT_EVENT_TIMEZONE: readonly string[] = ['event', 'timezone'];
+const AT_HOST_NAME: readonly string[] = ['host', 'name'];
+const AT_KIVER_ENVELOPE_FAILURE: readonly string[] = ['kiver', 'envelope_failure'];
+const AT_LOG_FILE_PATH: readonly string[] = ['log', 'file', 'path'];
+const AT_LOG_FLAGS: readonly string[] = ['log', 'flags'];
+const AT_LOG_OFFSET: readonly string[] = ['log', 'offset'];
+const AT_SERVICE_NAME: readonly string[] = ['service', 'name'];
+const AT_STREAM: readonly string[] = ['stream'];
+
 export const GENERIC = 'generic';
 
 function appendFlag(doc: EcsDocument, flag: string): void {
-  const flags = getPath(doc, 'log.flags');
+  const flags = getAt(doc, AT_LOG_FLAGS);
   if (Array.isArray(flags)) {
     if (!flags.includes(flag)) flags.push(flag);
-  } else setPath(doc, 'log.flags', [flag]);
+  } else setAt(doc, AT_LOG_FLAGS, [flag]);
 }
 
 /** Cuts a message to at most `maxBytes` of UTF-8, never inside a character. */
@@ -146,8 +161,8 @@ export class Engine {
     const text = envelope ? envelope.text : raw;
     const doc: EcsDocument = { message: text };
     // Known before the processors run, so that conditions can look at the file path.
-    if (input.path) setPath(doc, 'log.file.path', input.path);
-    if (input.offset !== undefined) setPath(doc, 'log.offset', input.offset);
+    if (input.path) setAt(doc, AT_LOG_FILE_PATH, input.path);
+    if (input.offset !== undefined) setAt(doc, AT_LOG_OFFSET, input.offset);
 
     let pipeline: CompiledPipeline;
     if (forced !== undefined) {
@@ -165,10 +180,10 @@ export class Engine {
     if (cut !== undefined) addTag(doc, '_truncated');
     if (peeled.kind === 'corrupt') {
       addTag(doc, '_envelope_failure');
-      setPath(doc, 'kiver.envelope_failure', peeled.reason);
+      setAt(doc, AT_KIVER_ENVELOPE_FAILURE, peeled.reason);
     }
     this.finish(doc, input, pipeline, raw, envelope, ctx);
-    const dataset = String(getPath(doc, 'event.dataset'));
+    const dataset = String(getAt(doc, AT_EVENT_DATASET));
     const tags = doc['tags'];
     const failed = Array.isArray(tags) && tags.includes('_parse_failure');
     return { doc, pipeline: pipeline.name, dataset, failed, dropped: false };
@@ -194,10 +209,10 @@ export class Engine {
     const inner = this.selector.select(text, undefined, input.fields, skip);
     if (!inner) return undefined;
     const doc: EcsDocument = { message: text };
-    if (input.path) setPath(doc, 'log.file.path', input.path);
+    if (input.path) setAt(doc, AT_LOG_FILE_PATH, input.path);
     const ctx = this.eventContext(input, inner, [...chain, inner.name]);
     runSteps(inner.steps, doc, ctx);
-    if (getPath(doc, 'event.dataset') === undefined) setPath(doc, 'event.dataset', inner.dataset);
+    if (getAt(doc, AT_EVENT_DATASET) === undefined) setAt(doc, AT_EVENT_DATASET, inner.dataset);
     return { doc, pipeline: inner.name, timestamp: ctx.timestamp };
   }
 
@@ -209,26 +224,26 @@ export class Engine {
     envelope: Envelope | undefined,
     ctx: EventContext,
   ): void {
-    if (getPath(doc, 'event.dataset') === undefined) setPath(doc, 'event.dataset', pipeline.dataset);
+    if (getAt(doc, AT_EVENT_DATASET) === undefined) setAt(doc, AT_EVENT_DATASET, pipeline.dataset);
     if (this.options.keepEventOriginal) {
       // `raw` is already cut to max_message_bytes; a pipeline may still have written its own.
-      setPath(doc, 'event.original', raw);
+      setAt(doc, AT_EVENT_ORIGINAL, raw);
     } else {
-      const original = getPath(doc, 'event.original');
+      const original = getAt(doc, AT_EVENT_ORIGINAL);
       if (typeof original === 'string') {
         const cutOriginal = truncateUtf8(original, this.options.maxMessageBytes);
         if (cutOriginal !== undefined) {
-          setPath(doc, 'event.original', cutOriginal);
+          setAt(doc, AT_EVENT_ORIGINAL, cutOriginal);
           addTag(doc, '_truncated');
         }
       }
     }
-    if (input.host && getPath(doc, 'host.name') === undefined) setPath(doc, 'host.name', input.host);
+    if (input.host && getAt(doc, AT_HOST_NAME) === undefined) setAt(doc, AT_HOST_NAME, input.host);
     if (input.fields) {
       for (const [key, value] of Object.entries(input.fields)) {
-        if (key === 'container_id') setPath(doc, 'container.id', value);
+        if (key === 'container_id') setAt(doc, AT_CONTAINER_ID, value);
         else if (key === 'service') {
-          if (getPath(doc, 'service.name') === undefined) setPath(doc, 'service.name', value);
+          if (getAt(doc, AT_SERVICE_NAME) === undefined) setAt(doc, AT_SERVICE_NAME, value);
         } else setPath(doc, `labels.${key}`, value);
       }
     }
@@ -238,22 +253,22 @@ export class Engine {
       else appendFlag(doc, flag); // e.g. `multiline`: informative, not a problem worth a tag
     }
     if (envelope) {
-      if (envelope.stream) setPath(doc, 'stream', envelope.stream);
-      if (envelope.labels) setPath(doc, 'container.labels', envelope.labels);
+      if (envelope.stream) setAt(doc, AT_STREAM, envelope.stream);
+      if (envelope.labels) setAt(doc, AT_CONTAINER_LABELS, envelope.labels);
       if (envelope.partial) addTag(doc, 'partial');
     }
 
     const envelopeTime = envelope?.timeMs;
-    if (getPath(doc, '@timestamp') === undefined) {
-      if (envelopeTime !== undefined) setPath(doc, '@timestamp', formatTimestamp(envelopeTime));
+    if (getAt(doc, AT_TIMESTAMP) === undefined) {
+      if (envelopeTime !== undefined) setAt(doc, AT_TIMESTAMP, formatTimestamp(envelopeTime));
       else {
-        setPath(doc, '@timestamp', formatTimestamp(input.collectedAt));
+        setAt(doc, AT_TIMESTAMP, formatTimestamp(input.collectedAt));
         addTag(doc, '_no_timestamp');
       }
     } else if (envelopeTime !== undefined && ctx.timestamp !== undefined && !ctx.timestamp.exact) {
       // The envelope time is exact and zoned; the inner one lacked a date, year or zone.
-      setPath(doc, '@timestamp', formatTimestamp(envelopeTime));
-      deletePath(doc, 'event.timezone');
+      setAt(doc, AT_TIMESTAMP, formatTimestamp(envelopeTime));
+      deleteAt(doc, AT_EVENT_TIMEZONE);
     }
   }
 }

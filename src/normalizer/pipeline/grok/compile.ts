@@ -11,6 +11,8 @@ export interface Capture {
   group: string;
   field: string;
   type: CaptureType;
+  /** `field` split on `.` once at load, for setAt. */
+  segments: readonly string[];
 }
 
 export interface CompiledGrok {
@@ -44,7 +46,12 @@ export function compileGrok(
       const inner = expand(body, depth + 1, [...stack, name]);
       if (!field) return `(?:${inner})`;
       const group = `g${captures.length}_`;
-      captures.push({ group, field, type: (type as CaptureType | undefined) ?? 'string' });
+      captures.push({
+        group,
+        field,
+        type: (type as CaptureType | undefined) ?? 'string',
+        segments: field.split('.'),
+      });
       return `(?<${group}>${inner})`;
     });
   };
@@ -52,7 +59,8 @@ export function compileGrok(
   // alternatives (JavaScript before ES2025 refuses duplicate group names).
   const withOwnGroups = pattern.replace(/(?<!\\)\(\?<([A-Za-z_]\w*)>/g, (_whole, name: string) => {
     const group = `g${captures.length}_`;
-    captures.push({ group, field: fieldOfGroupName(name), type: 'string' });
+    const field = fieldOfGroupName(name);
+    captures.push({ group, field, type: 'string', segments: field.split('.') });
     return `(?<${group}>`;
   });
   const source = expand(withOwnGroups, 0, []);
@@ -65,8 +73,10 @@ export function compileGrok(
   }
   for (const match of source.matchAll(/\(\?<([A-Za-z_][\w]*)>/g)) {
     const group = match[1] as string;
-    if (!captures.some((c) => c.group === group))
-      captures.push({ group, field: fieldOfGroupName(group), type: 'string' });
+    if (!captures.some((c) => c.group === group)) {
+      const field = fieldOfGroupName(group);
+      captures.push({ group, field, type: 'string', segments: field.split('.') });
+    }
   }
   return { source, regex, captures };
 }

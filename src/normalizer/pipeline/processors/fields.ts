@@ -1,7 +1,7 @@
 /**
  * Field plumbing: `rename`, `set`, `remove`.
  */
-import { deletePath, getPath, hasPath, setPath } from '../document.js';
+import { compileGetter, deleteAt, getAt, setAt } from '../document.js';
 import type { ProcessorFactory } from '../types.js';
 
 export const renameProcessor: ProcessorFactory = (options) => {
@@ -9,17 +9,17 @@ export const renameProcessor: ProcessorFactory = (options) => {
   if (!fields || fields.size === 0)
     throw options.error('fields', 'must map at least one field to its new name');
   const ignoreMissing = options.boolean('ignore_missing', true);
-  const moves = [...fields];
+  const moves = [...fields].map(([from, to]) => ({ from, fromAt: from.split('.'), toAt: to.split('.') }));
   return {
     run(doc) {
-      for (const [from, to] of moves) {
-        const value = getPath(doc, from);
+      for (const { from, fromAt, toAt } of moves) {
+        const value = getAt(doc, fromAt);
         if (value === undefined) {
           if (ignoreMissing) continue;
           return `field '${from}' is missing`;
         }
-        deletePath(doc, from);
-        setPath(doc, to, value);
+        deleteAt(doc, fromAt);
+        setAt(doc, toAt, value);
       }
       return undefined;
     },
@@ -30,26 +30,26 @@ const REFERENCE = /\{\{\s*([\w@.-]+)\s*\}\}/g;
 
 /** A `{{field.path}}` template compiled into literal parts and paths. */
 function compileTemplate(template: string): (doc: Record<string, unknown>) => string {
-  const parts: Array<{ literal: string } | { path: string }> = [];
+  // literals[i] precedes the value of getters[i]; one literal more than getters.
+  const literals: string[] = [];
+  const getters: Array<(doc: Record<string, unknown>) => unknown> = [];
   let last = 0;
   for (const match of template.matchAll(REFERENCE)) {
-    parts.push({ literal: template.slice(last, match.index) });
-    parts.push({ path: match[1] as string });
+    literals.push(template.slice(last, match.index));
+    getters.push(compileGetter(match[1] as string));
     last = (match.index ?? 0) + match[0].length;
   }
-  parts.push({ literal: template.slice(last) });
-  return (doc) =>
-    parts
-      .map((part) => {
-        if ('literal' in part) return part.literal;
-        const value = getPath(doc, part.path);
-        return value === undefined || value === null
-          ? ''
-          : typeof value === 'object'
-            ? JSON.stringify(value)
-            : String(value);
-      })
-      .join('');
+  literals.push(template.slice(last));
+  return (doc) => {
+    let out = literals[0] as string;
+    for (let i = 0; i < getters.length; i++) {
+      const value = (getters[i] as (doc: Record<string, unknown>) => unknown)(doc);
+      if (value !== undefined && value !== null)
+        out += typeof value === 'object' ? JSON.stringify(value) : String(value);
+      out += literals[i + 1] as string;
+    }
+    return out;
+  };
 }
 
 export const setProcessor: ProcessorFactory = (options) => {
@@ -63,10 +63,11 @@ export const setProcessor: ProcessorFactory = (options) => {
       : typeof value === 'object' && value !== null
         ? () => structuredClone(value)
         : () => value;
+  const at = field.split('.');
   return {
     run(doc) {
-      if (!override && hasPath(doc, field)) return undefined;
-      setPath(doc, field, produce(doc));
+      if (!override && getAt(doc, at) !== undefined) return undefined;
+      setAt(doc, at, produce(doc));
       return undefined;
     },
   };
@@ -75,9 +76,10 @@ export const setProcessor: ProcessorFactory = (options) => {
 export const removeProcessor: ProcessorFactory = (options) => {
   const fields = options.stringList('fields');
   if (!fields || fields.length === 0) throw options.error('fields', 'must list at least one field');
+  const paths = fields.map((field) => field.split('.'));
   return {
     run(doc) {
-      for (const field of fields) deletePath(doc, field);
+      for (const at of paths) deleteAt(doc, at);
       return undefined;
     },
   };

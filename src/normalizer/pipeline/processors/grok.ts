@@ -2,7 +2,7 @@
  * `grok`: the first of several patterns that matches sets its named captures.
  */
 import { isSeq, type Node } from '../yaml-reader.js';
-import { setPath } from '../document.js';
+import { setAt } from '../document.js';
 import { compileGrok, convertCapture, GrokError, type CompiledGrok } from '../grok/compile.js';
 import type { ProcessorFactory } from '../types.js';
 import { readSourceText, sourceProblem } from './source-field.js';
@@ -18,7 +18,7 @@ export function applyCaptures(
     const text = groups[capture.group];
     if (text === undefined || text === '') continue;
     const value = convertCapture(text, capture.type);
-    if (value !== undefined) setPath(doc, capture.field, value);
+    if (value !== undefined) setAt(doc, capture.segments, value);
   }
 }
 
