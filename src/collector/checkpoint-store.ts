@@ -32,6 +32,10 @@ export interface CheckpointEntry {
    * Optional: entries of older versions do not have it.
    */
   sent?: number;
+  /** Birth time in ns ('' or absent where unknown); a different one means a reused inode. */
+  birth?: string;
+  /** Truncations seen; part of the record identity (identity.ts recordIdentity). */
+  gen?: number;
   /** Last path the file had (informational: identity is dev+ino+fp). */
   path: string;
   /** Last time the file was seen alive (ms since epoch); drives expiry. */
@@ -109,6 +113,8 @@ export class CheckpointStore {
       old.sent === entry.sent &&
       old.fp === entry.fp &&
       old.fp_len === entry.fp_len &&
+      old.gen === entry.gen &&
+      old.birth === entry.birth &&
       old.path === entry.path &&
       old.seen_at === entry.seen_at
     ) {

@@ -22,7 +22,7 @@ import { Discovery } from './discovery.js';
 import { flagNames } from './event-flags.js';
 import { noopEvents, type CollectorEvents } from './events.js';
 import { FileTailer } from './file-tailer.js';
-import { EMPTY_FINGERPRINT, isFinal, type FileKey } from './identity.js';
+import { EMPTY_FINGERPRINT, recordIdentity, type FileKey } from './identity.js';
 import { compressionOf, createProducer } from './kafka-client.js';
 import { ruleForPath, type MultilineEvent } from './multiline.js';
 import { PathFilter } from './path-filter.js';
@@ -550,7 +550,15 @@ export class Collector {
   /** Starts following a file not followed yet. */
   async #admit(path: string, stat: FileStat, root: string): Promise<void> {
     const key = keyOf(stat);
-    const entry = this.#store.get(key);
+    const stored = this.#store.get(key);
+    // A checkpoint of another file that had this inode before (birth times differ).
+    const reused =
+      stored?.birth !== undefined &&
+      stored.birth !== '' &&
+      (stat.birthNs ?? '') !== '' &&
+      stored.birth !== stat.birthNs;
+    if (reused) this.#events.inodeReused(path);
+    const entry = reused ? undefined : stored;
     const fresh = this.#initialScan && this.#cfg.start_at === 'end' ? stat.size : 0;
     const make = (offset: number, fromCheckpoint: boolean): FileTailer =>
       new FileTailer(
@@ -565,6 +573,8 @@ export class Collector {
           offset,
           fp: fromCheckpoint && entry ? { hash: entry.fp, length: entry.fp_len } : EMPTY_FINGERPRINT,
           size: stat.size,
+          birthNs: stat.birthNs ?? '',
+          generation: fromCheckpoint && entry ? (entry.gen ?? 0) : 0,
         },
         {
           maxEventBytes: this.#cfg.max_event_bytes,
@@ -636,7 +646,7 @@ export class Collector {
       message: e.text,
       host: this.#host,
       path: t.path,
-      file: { dev: t.dev, inode: t.ino, fingerprint: isFinal(t.fp) ? t.fp.hash : '' },
+      file: { dev: t.dev, inode: t.ino, fingerprint: recordIdentity(t.birthNs, t.fp, t.generation) },
       offset: e.offset,
       length: e.length,
       collected_at: Date.now(),
@@ -724,6 +734,8 @@ export class Collector {
         ino: t.ino,
         fp: t.fp.hash,
         fp_len: t.fp.length,
+        birth: t.birthNs,
+        gen: t.generation,
         offset: t.acks.committed,
         sent: t.acks.handedOver,
         path: t.path,

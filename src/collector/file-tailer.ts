@@ -75,6 +75,10 @@ export class FileTailer {
   /** Set by the loop when there may be something new to read; cleared when a pass starts. */
   dirty = true;
   fp: Fingerprint;
+  /** Birth time in ns ('' when unknown): part of the record identity. */
+  readonly birthNs: string;
+  /** Truncations seen (persisted in the checkpoint): part of the record identity. */
+  generation: number;
   /** Last size seen (stat or read), for the lag metric. */
   size: number;
   lastActiveMs: number;
@@ -108,6 +112,8 @@ export class FileTailer {
       offset: number;
       fp: Fingerprint;
       size: number;
+      birthNs: string;
+      generation: number;
     },
     opts: TailerOptions,
   ) {
@@ -119,6 +125,8 @@ export class FileTailer {
     this.topic = init.topic;
     this.fields = init.fields;
     this.fp = init.fp;
+    this.birthNs = init.birthNs;
+    this.generation = init.generation;
     this.size = init.size;
     this.#opts = opts;
     this.lastActiveMs = opts.now();
@@ -206,6 +214,8 @@ export class FileTailer {
   /** Starts over at `offset` (after a truncation): held lines are emitted first, nothing is dropped. */
   restartAt(offset: number): void {
     this.flushHeld();
+    // Offsets repeat from here: a new generation keeps the new events' ids apart.
+    this.generation += 1;
     this.#splitter = new LineSplitter(this.#opts.maxEventBytes, offset);
     this.acks.reset(offset);
     this.resendUntil = 0;

@@ -17,6 +17,21 @@ import type { FileHandle } from 'node:fs/promises';
 
 export const FINGERPRINT_BYTES = 1024;
 
+/**
+ * The file-identity value put on records (`file.fingerprint`), from which the normalizer
+ * derives document ids. It must never change for the same bytes of the same file, or a
+ * replay after a crash would get new ids and be indexed twice; and it must differ between
+ * two files that reuse an inode, or the new file's events would be taken for duplicates and
+ * lost. The birth time (statx) is known from the first byte and differs on inode reuse; only
+ * where the file system lacks it does the 1 KiB fingerprint stand in (final once the file has
+ * 1 KiB, '' before). A truncation (copytruncate) starts a new generation at offset 0, whose
+ * offsets repeat the old ones: the generation keeps their ids apart.
+ */
+export function recordIdentity(birthNs: string, fp: Fingerprint, generation: number): string {
+  const base = birthNs !== '' ? `btime:${birthNs}` : isFinal(fp) ? fp.hash : '';
+  return generation > 0 ? `${base}/g${generation}` : base;
+}
+
 /** Device + inode, the key of a live file. */
 export type FileKey = string & { readonly brand: 'FileKey' };
 

@@ -33,7 +33,13 @@ export interface ScanOptions {
 }
 
 export function toFileStat(s: BigIntStats): FileStat {
-  return { dev: s.dev, ino: s.ino, size: Number(s.size), mtimeMs: Number(s.mtimeMs) };
+  return {
+    dev: s.dev,
+    ino: s.ino,
+    size: Number(s.size),
+    mtimeMs: Number(s.mtimeMs),
+    birthNs: s.birthtimeNs > 0n ? String(s.birthtimeNs) : '',
+  };
 }
 
 export function scanDirectory(dir: string, opts: ScanOptions): DirScan {

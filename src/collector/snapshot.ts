@@ -13,6 +13,8 @@ export interface FileStat {
   readonly ino: bigint;
   readonly size: number;
   readonly mtimeMs: number;
+  /** Birth time in ns, decimal ('' where the file system does not record it). */
+  readonly birthNs?: string;
 }
 
 /** Absolute path -> stat of the regular files seen (only those the filter accepts). */

@@ -5,7 +5,16 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -226,4 +235,107 @@ test('log tree -> collector -> Kafka -> two workers -> Elasticsearch: every even
   }
 
   for (const child of children.splice(0)) assert.equal(await stop(child), 0, 'clean exit on SIGTERM');
+});
+
+test('document ids survive what files go through: copytruncate, inode reuse, a replay from scratch', async () => {
+  const base = uniqueName('ids');
+  const namespace = base.replace(/-/g, '_');
+  const topic = `${base}-raw`;
+  await createTopic(stack.brokers, topic, 2);
+  const work = mkdtempSync(join(tmpdir(), 'kiver-ids-'));
+  const root = join(work, 'app', 'log');
+  mkdirSync(join(root, 'c1', 'svc'), { recursive: true });
+  const common = [
+    '--set',
+    `kafka.brokers=${stack.brokers.join(',')}`,
+    '--set',
+    `kafka.topic=${topic}`,
+    '--set',
+    `kafka.dlq_topic=${base}-dlq`,
+    '--set',
+    `elasticsearch.url=${stack.esUrl}`,
+    '--set',
+    `elasticsearch.namespace=${namespace}`,
+    '--set',
+    'metrics.listen=127.0.0.1:0',
+  ];
+  const collectArgs = [
+    'collect',
+    ...common,
+    '--set',
+    `collector.roots=${root}`,
+    '--set',
+    `collector.checkpoint_dir=${join(work, 'checkpoints')}`,
+    '--set',
+    'collector.batch_linger_ms=20',
+  ];
+  let collector = startKiver(collectArgs);
+  startKiver(['normalize', ...common, '--set', `normalizer.group_id=${base}-group`]);
+  const index = `logs-*-${namespace}*`;
+  const tag = base.replace(/[^a-z0-9]/g, '');
+  // Lines of one length, so each generation's events sit at the same offsets as the last's.
+  const line = (name: string, i: number) =>
+    `time="${new Date().toISOString()}" level=info msg="${tag}${name}${i}"`;
+  const lines = (name: string, n: number) =>
+    Array.from({ length: n }, (_, i) => line(name, i) + '\n').join('');
+  const markers = async (): Promise<string[]> => {
+    await es.indices.refresh({ index, ignore_unavailable: true, allow_no_indices: true });
+    const r = await es.search<{ message?: string }>({
+      index,
+      size: 1000,
+      ignore_unavailable: true,
+      allow_no_indices: true,
+    });
+    return r.hits.hits.map((h) => h._source?.message ?? '');
+  };
+  const until = (n: number, what: string) =>
+    waitFor(async () => ((await markers().catch(() => [])).length >= n ? true : null), {
+      timeoutMs: 90_000,
+      intervalMs: 500,
+      message: what,
+    });
+
+  const a = join(root, 'c1', 'svc', 'a.log');
+  writeFileSync(a, lines('first', 3));
+  await until(3, 'first generation indexed');
+  truncateSync(a, 0); // copytruncate: same inode, offsets start again at 0
+  // The collector sees the file shrink before it grows again (a truncation followed at once
+  // by a rewrite past the old size cannot be told from growth by size: inherent to copytruncate).
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  appendFileSync(a, lines('second', 3));
+  await until(6, 'after copytruncate, the new lines are indexed, not taken for duplicates');
+
+  const b = join(root, 'c1', 'svc', 'b.log');
+  writeFileSync(b, lines('old', 2));
+  await until(8, 'b.log indexed');
+  const oldInode = statSync(b).ino;
+  unlinkSync(b);
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const c = join(root, 'c1', 'svc', 'c.log');
+  writeFileSync(c, lines('new', 2)); // ext4 usually hands the freed inode straight back
+  await until(10, 'a file on a reused inode is indexed, not taken for duplicates');
+  const reusedInode = statSync(c).ino === oldInode;
+
+  // A replay from scratch (checkpoint lost) of a file that grew past 1 KiB since its first
+  // lines were sent: the replayed lines must keep their ids, so no new copies appear.
+  // (Only this file is replayed: a truncated file's generation lives in the checkpoint, so
+  // losing the checkpoint of a copytruncated file would replay its lines under new ids.)
+  const d = join(root, 'c1', 'svc', 'd.log');
+  writeFileSync(d, lines('grow', 3));
+  await until(13, 'd.log indexed');
+  assert.equal(await stop(collector), 0);
+  unlinkSync(a);
+  unlinkSync(c);
+  appendFileSync(d, lines('third', 37));
+  rmSync(join(work, 'checkpoints'), { recursive: true, force: true });
+  collector = startKiver(collectArgs);
+  await until(50, 'the lines written while the collector was down are indexed');
+  await new Promise((resolve) => setTimeout(resolve, 4000));
+  const all = await markers();
+  const counts = new Map<string, number>();
+  for (const m of all) counts.set(m, (counts.get(m) ?? 0) + 1);
+  const twice = [...counts].filter(([, n]) => n > 1).map(([m]) => m);
+  assert.deepEqual(twice, [], 'no event indexed twice after the replay');
+  assert.equal(all.length, 50, `50 distinct events (inode reused: ${reusedInode})`);
+  for (const child of children.splice(0)) assert.equal(await stop(child), 0);
 });
