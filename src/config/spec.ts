@@ -306,7 +306,13 @@ export const configSpec: SectionSpec = {
           doc: 'Longer lines are cut and flagged truncated.',
         },
         max_open_files: { type: 'int', default: 1024, min: 1, doc: 'Most files open at once.' },
-        rescan_interval_ms: { type: 'int', default: 60000, min: 100, unit: 'ms', doc: 'Full rescan period.' },
+        rescan_interval_ms: {
+          type: 'int',
+          default: 10000,
+          min: 100,
+          unit: 'ms',
+          doc: 'Full rescan period (catches what file events miss).',
+        },
         close_inactive_ms: {
           type: 'int',
           default: 300000,
