@@ -2,9 +2,8 @@
  * `kiver check`: validates a configuration (and the pipelines it points at) without running
  * anything. Exit 0 when valid, 2 with one clear sentence when not.
  */
-import { parseArgs } from 'node:util';
 import { configOptions, configFromArgs, configHelp, redactedConfig } from '../config/index.js';
-import { UsageError } from '../errors.js';
+import { parseCommandArgs } from './args.js';
 import { loadPipelineSet } from '../normalizer/pipeline/index.js';
 import { resolvePipelinesDir } from './pipelines-dir.js';
 
@@ -19,22 +18,17 @@ ${configHelp}
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        ...configOptions,
-        print: { type: 'boolean' },
-        'no-pipelines': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}.`, "Run 'kiver check --help' for the options.");
-  }
+  const { values } = parseCommandArgs('check', {
+    args: argv,
+    options: {
+      ...configOptions,
+      print: { type: 'boolean' },
+      'no-pipelines': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
   if (values.help) {
     process.stdout.write(help);
     return 0;

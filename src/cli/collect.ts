@@ -3,10 +3,9 @@
  * until SIGTERM/SIGINT, then sends what it read, writes its checkpoint and exits within
  * collector.shutdown_timeout_ms.
  */
-import { parseArgs } from 'node:util';
 import { Collector, collectorMetrics, fanOut, loggingEvents } from '../collector/index.js';
 import { configFromArgs, configHelp, configOptions } from '../config/index.js';
-import { UsageError } from '../errors.js';
+import { parseCommandArgs } from './args.js';
 import { createLogger } from '../observability/logger.js';
 import { createRegistry, startMetricsServer } from '../observability/metrics-server.js';
 
@@ -23,16 +22,11 @@ const help = [
 ].join('\n');
 
 export async function run(argv: string[]): Promise<number> {
-  let values: { config?: string | undefined; set?: string[] | undefined; help?: boolean | undefined };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { ...configOptions, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}.`, "Run 'kiver collect --help'.");
-  }
+  const { values } = parseCommandArgs('collect', {
+    args: argv,
+    options: { ...configOptions, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: false,
+  });
   if (values.help) {
     process.stdout.write(help + '\n');
     return 0;

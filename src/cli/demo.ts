@@ -8,7 +8,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { createElasticsearchClient, createKafka } from '../config/clients.js';
 import { configFrom } from '../config/index.js';
@@ -17,6 +16,7 @@ import { formatHitLine, type Hit } from '../search/format.js';
 import { searchOnce } from '../search/run-search.js';
 import { writeDemoTree } from '../stack/demo-tree.js';
 import { stackDown, stackUp } from '../stack/index.js';
+import { parseCommandArgs } from './args.js';
 
 const help = `usage: npm run demo [-- --keep] [-- --rounds N]
 
@@ -59,20 +59,15 @@ async function stopChild(child: ChildProcess, timeoutMs: number): Promise<void> 
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        keep: { type: 'boolean' },
-        rounds: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}.`, "Run 'kiver demo --help' for the options.");
-  }
+  const { values } = parseCommandArgs('demo', {
+    args: argv,
+    options: {
+      keep: { type: 'boolean' },
+      rounds: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
   if (values.help) {
     process.stdout.write(help);
     return 0;

@@ -2,9 +2,8 @@
  * `kiver normalize`: one normalizer worker. Runs until SIGTERM/SIGINT, then finishes the batch
  * in hand, commits, leaves the group and exits within `normalizer.shutdown_timeout_ms`.
  */
-import { parseArgs } from 'node:util';
 import { configFromArgs, configHelp, configOptions } from '../config/index.js';
-import { UsageError } from '../errors.js';
+import { parseCommandArgs } from './args.js';
 import { createLogger } from '../observability/logger.js';
 import { startWorker } from '../normalizer/index.js';
 
@@ -21,16 +20,11 @@ const help = [
 ].join('\n');
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { ...configOptions, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message, "Run 'kiver normalize --help'.");
-  }
+  const { values } = parseCommandArgs('normalize', {
+    args: argv,
+    options: { ...configOptions, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  });
   if (values.help) {
     process.stdout.write(help + '\n');
     return 0;

@@ -9,7 +9,6 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { parseArgs } from 'node:util';
 import {
   DEFAULT_MULTILINE_RULE,
   MultilineJoiner,
@@ -20,6 +19,7 @@ import { configFromArgs, configHelp, configOptions } from '../config/index.js';
 import { resolvePipelinesDir } from './pipelines-dir.js';
 import { flagNames } from '../collector/event-flags.js';
 import { UsageError } from '../errors.js';
+import { parseCommandArgs } from './args.js';
 import {
   defaultPipelinesDir,
   isValidTimeZone,
@@ -168,28 +168,23 @@ function writeToStdout(line: string): void | Promise<void> {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        ...configOptions,
-        pipeline: { type: 'string' },
-        path: { type: 'string' },
-        'pipelines-dir': { type: 'string' },
-        timezone: { type: 'string' },
-        multiline: { type: 'boolean' },
-        'multiline-start': { type: 'string' },
-        'collected-at': { type: 'string' },
-        host: { type: 'string' },
-        stats: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message, "Run 'kiver parse --help'.");
-  }
+  const parsed = parseCommandArgs('parse', {
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ...configOptions,
+      pipeline: { type: 'string' },
+      path: { type: 'string' },
+      'pipelines-dir': { type: 'string' },
+      timezone: { type: 'string' },
+      multiline: { type: 'boolean' },
+      'multiline-start': { type: 'string' },
+      'collected-at': { type: 'string' },
+      host: { type: 'string' },
+      stats: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   const { values, positionals } = parsed;
   if (values.help) {
     process.stdout.write(help);

@@ -2,8 +2,8 @@
  * `kiver pipelines test|list`: runs the test cases each pipeline file carries, or lists the
  * pipelines with their priority, dataset and number of cases.
  */
-import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
+import { parseCommandArgs } from './args.js';
 import { defaultPipelinesDir, loadPipelineSet, type TestReport } from '../normalizer/pipeline/index.js';
 
 const help = `usage: kiver pipelines test [--pipelines-dir DIR] [--verbose] [NAME...]
@@ -40,21 +40,16 @@ function printReport(report: TestReport, verbose: boolean, out: (line: string) =
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        'pipelines-dir': { type: 'string' },
-        timezone: { type: 'string' },
-        verbose: { type: 'boolean', short: 'v' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message, "Run 'kiver pipelines --help'.");
-  }
+  const parsed = parseCommandArgs('pipelines', {
+    args: argv,
+    allowPositionals: true,
+    options: {
+      'pipelines-dir': { type: 'string' },
+      timezone: { type: 'string' },
+      verbose: { type: 'boolean', short: 'v' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   const { values, positionals } = parsed;
   if (values.help) {
     process.stdout.write(help);

@@ -2,10 +2,10 @@
  * `kiver search`: the unified search from a terminal — every family, one command, filters,
  * a time range and a follow mode.
  */
-import { parseArgs } from 'node:util';
 import { configFromArgs, configHelp, configOptions } from '../config/index.js';
 import { createElasticsearchClient } from '../config/clients.js';
 import { UsageError } from '../errors.js';
+import { parseCommandArgs } from './args.js';
 import { formatHitJson, formatHitLine, type Hit } from '../search/format.js';
 import { follow, searchOnce, DEFAULT_INDEX_PATTERN } from '../search/run-search.js';
 import type { SearchOptions } from '../search/query.js';
@@ -31,31 +31,26 @@ ${configHelp}
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        ...configOptions,
-        level: { type: 'string', short: 'l', multiple: true },
-        dataset: { type: 'string', short: 'd', multiple: true },
-        host: { type: 'string', multiple: true },
-        service: { type: 'string', multiple: true },
-        container: { type: 'string', multiple: true },
-        since: { type: 'string', short: 's' },
-        until: { type: 'string', short: 'u' },
-        size: { type: 'string', short: 'n' },
-        follow: { type: 'boolean', short: 'f' },
-        json: { type: 'boolean' },
-        index: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}.`, "Run 'kiver search --help' for the options.");
-  }
+  const parsed = parseCommandArgs('search', {
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      ...configOptions,
+      level: { type: 'string', short: 'l', multiple: true },
+      dataset: { type: 'string', short: 'd', multiple: true },
+      host: { type: 'string', multiple: true },
+      service: { type: 'string', multiple: true },
+      container: { type: 'string', multiple: true },
+      since: { type: 'string', short: 's' },
+      until: { type: 'string', short: 'u' },
+      size: { type: 'string', short: 'n' },
+      follow: { type: 'boolean', short: 'f' },
+      json: { type: 'boolean' },
+      index: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   const { values, positionals } = parsed;
   if (values.help) {
     process.stdout.write(help);

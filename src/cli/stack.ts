@@ -3,8 +3,8 @@
  * src/stack. Exit codes: 0 success (status: both services answer), 1 status unhealthy,
  * 2 usage errors, 1 for StackErrors (printed by the dispatcher as one line).
  */
-import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
+import { parseCommandArgs } from './args.js';
 import type { StackOptions, StackStatus } from '../stack/index.js';
 
 export const help = `usage: kiver stack <up|down|status> [options]
@@ -45,24 +45,19 @@ function port(value: string | undefined, flag: string): number | undefined {
 
 /** Pure: argv -> what to do. Derived ports keep one flag per service, as the help says. */
 export function parseStackArgs(argv: string[]): ParsedStackArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        dir: { type: 'string' },
-        'kafka-port': { type: 'string' },
-        'es-port': { type: 'string' },
-        timeout: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}.`, "Run 'kiver stack --help' for the options.");
-  }
+  const parsed = parseCommandArgs('stack', {
+    args: argv,
+    options: {
+      dir: { type: 'string' },
+      'kafka-port': { type: 'string' },
+      'es-port': { type: 'string' },
+      timeout: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
   const { values, positionals } = parsed;
   if (values.help) return { command: undefined, options: {}, json: false, help: true };
   if (positionals.length !== 1) {

@@ -7,52 +7,13 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import iconv from 'iconv-lite';
 import { Collector } from '../../src/collector/index.js';
 import { configFrom } from '../../src/config/index.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import {
-  RawRecordCodec,
-  FINGERPRINT_HEADER,
-  headerString,
-  type RawRecord,
-} from '../../src/schema/raw-record.js';
 import { createTopic, ensureStack, uniqueName, waitFor } from '../helpers/stack.js';
+import { TopicReader } from './collector-harness.js';
 
-const codec = new RawRecordCodec();
-
-export class TopicReader {
-  readonly records: RawRecord[] = [];
-  #consumer: Consumer;
-  constructor(
-    brokers: string[],
-    readonly topic: string,
-  ) {
-    this.#consumer = new Kafka({
-      clientId: 'kiver-test-reader',
-      brokers,
-      logLevel: logLevel.NOTHING,
-    }).consumer({
-      groupId: uniqueName('reader'),
-    });
-  }
-  async start(): Promise<void> {
-    await this.#consumer.connect();
-    await this.#consumer.subscribe({ topic: this.topic, fromBeginning: true });
-    await this.#consumer.run({
-      eachMessage: async ({ message }) => {
-        this.records.push(codec.decode(message.value, headerString(message.headers?.[FINGERPRINT_HEADER])));
-      },
-    });
-  }
-  byPath(path: string): RawRecord[] {
-    return this.records.filter((r) => r.path === path);
-  }
-  async stop(): Promise<void> {
-    await this.#consumer.disconnect();
-  }
-}
 
 describe('collector (real Kafka)', () => {
   let brokers: string[];
