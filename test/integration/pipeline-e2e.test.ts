@@ -112,6 +112,18 @@ async function stop(child: ChildProcess): Promise<number | null> {
   return code;
 }
 
+/** --set arguments every process of one test shares: its own topics, namespace and group. */
+function sharedSettings(base: string, namespace: string, topic: string): string[] {
+  return [
+    `kafka.brokers=${stack.brokers.join(',')}`,
+    `kafka.topic=${topic}`,
+    `kafka.dlq_topic=${base}-dlq`,
+    `elasticsearch.url=${stack.esUrl}`,
+    `elasticsearch.namespace=${namespace}`,
+    'metrics.listen=127.0.0.1:0',
+  ].flatMap((setting) => ['--set', setting]);
+}
+
 before(async () => {
   stack = await ensureStack();
   es = new Client({ node: stack.esUrl });
@@ -130,20 +142,7 @@ test('log tree -> collector -> Kafka -> two workers -> Elasticsearch: every even
   const work = mkdtempSync(join(tmpdir(), 'kiver-e2e-'));
   const root = join(work, 'app', 'log');
   mkdirSync(root, { recursive: true });
-  const common = [
-    '--set',
-    `kafka.brokers=${stack.brokers.join(',')}`,
-    '--set',
-    `kafka.topic=${topic}`,
-    '--set',
-    `kafka.dlq_topic=${base}-dlq`,
-    '--set',
-    `elasticsearch.url=${stack.esUrl}`,
-    '--set',
-    `elasticsearch.namespace=${namespace}`,
-    '--set',
-    'metrics.listen=127.0.0.1:0',
-  ];
+  const common = sharedSettings(base, namespace, topic);
   startKiver([
     'collect',
     ...common,
@@ -245,20 +244,7 @@ test('document ids survive what files go through: copytruncate, inode reuse, a r
   const work = mkdtempSync(join(tmpdir(), 'kiver-ids-'));
   const root = join(work, 'app', 'log');
   mkdirSync(join(root, 'c1', 'svc'), { recursive: true });
-  const common = [
-    '--set',
-    `kafka.brokers=${stack.brokers.join(',')}`,
-    '--set',
-    `kafka.topic=${topic}`,
-    '--set',
-    `kafka.dlq_topic=${base}-dlq`,
-    '--set',
-    `elasticsearch.url=${stack.esUrl}`,
-    '--set',
-    `elasticsearch.namespace=${namespace}`,
-    '--set',
-    'metrics.listen=127.0.0.1:0',
-  ];
+  const common = sharedSettings(base, namespace, topic);
   const collectArgs = [
     'collect',
     ...common,
