@@ -86,9 +86,13 @@ export function prepareItem(
   } catch (error) {
     return { ref, error: `document cannot be serialised to JSON: ${String(error)}` };
   }
-  const payload = `${actionPrefix(index)}${JSON.stringify(id)}}}\n${source}\n`;
+  // Our ids are base64url (nothing to escape): quote them directly; anything else goes through JSON.
+  const quotedId = PLAIN_ID.test(id) ? '"' + id + '"' : JSON.stringify(id);
+  const payload = actionPrefix(index) + quotedId + '}}\n' + source + '\n';
   return { ref, index, id, payload, bytes: Buffer.byteLength(payload, 'utf8') };
 }
+
+const PLAIN_ID = /^[A-Za-z0-9_-]*$/;
 
 // `{"create":{"_index":"<index>","_id":` per index: a worker writes to a handful of indices.
 const actionPrefixes = new Map<string, string>();

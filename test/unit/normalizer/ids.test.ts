@@ -28,3 +28,29 @@ test('field boundaries are unambiguous', () => {
     documentId({ host: 'a', file: { dev: '12', inode: '3', fingerprint: '' }, offset: 0 }),
   );
 });
+
+test('ids equal base64url of the first 16 bytes of SHA-256 over the NUL-joined identity', async () => {
+  const { createHash } = await import('node:crypto');
+  const reference = (e: typeof base): string =>
+    createHash('sha256')
+      .update(['v1', e.host, e.file.dev, e.file.inode, e.file.fingerprint, String(e.offset)].join('\u0000'))
+      .digest()
+      .subarray(0, 16)
+      .toString('base64url');
+  for (let i = 0; i < 5000; i++) {
+    const e = {
+      host: i % 7 === 0 ? `hôst-${i}-日本` : `h${i % 13}`,
+      file: { dev: String(i % 3), inode: String(i * 7919), fingerprint: i % 5 === 0 ? '' : `fp${i}` },
+      offset: i * 211,
+    };
+    assert.equal(documentId(e), reference(e));
+  }
+});
+
+test('fixed vectors (ids already indexed must never change)', () => {
+  assert.equal(documentId(base), 'jpIBSLCgkeeoTQV4jumosw');
+  assert.equal(
+    documentId({ host: 'bench-host', file: { dev: '1', inode: '7', fingerprint: 'x' }, offset: 1400 }),
+    'VpDm6DmSxChqbMB8N5cNVg',
+  );
+});
