@@ -81,10 +81,23 @@ export interface Placement {
 export function targetIndex(mode: IndexMode, p: Placement): string {
   const base = dataStreamName(p.dataset, p.namespace);
   if (mode === 'data_stream') return base;
-  const ms =
-    typeof p.timestamp === 'string' || typeof p.timestamp === 'number'
-      ? Date.parse(String(p.timestamp))
-      : NaN;
-  const parsed = typeof p.timestamp === 'number' ? p.timestamp : ms;
-  return `${base}-${indexDay(Number.isNaN(parsed) ? undefined : parsed, p.collectedAt)}`;
+  const parsed =
+    typeof p.timestamp === 'number'
+      ? p.timestamp
+      : typeof p.timestamp === 'string'
+        ? Date.parse(p.timestamp)
+        : NaN;
+  const day = indexDay(Number.isNaN(parsed) ? undefined : parsed, p.collectedAt);
+  // Consecutive documents mostly go to the same index: hand back the same string (no new
+  // concatenation, and its hash is already computed for the bulk driver's lookups).
+  if (base !== lastBase || day !== lastDayOfName) {
+    lastBase = base;
+    lastDayOfName = day;
+    lastName = `${base}-${day}`;
+  }
+  return lastName;
 }
+
+let lastBase = '';
+let lastDayOfName = '';
+let lastName = '';

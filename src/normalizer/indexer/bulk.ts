@@ -87,23 +87,40 @@ export function prepareItem(
     return { ref, error: `document cannot be serialised to JSON: ${String(error)}` };
   }
   // Our ids are base64url (nothing to escape): quote them directly; anything else goes through JSON.
-  const quotedId = PLAIN_ID.test(id) ? '"' + id + '"' : JSON.stringify(id);
-  const payload = actionPrefix(index) + quotedId + '}}\n' + source + '\n';
-  return { ref, index, id, payload, bytes: Buffer.byteLength(payload, 'utf8') };
+  const plainId = PLAIN_ID.test(id);
+  const action = actionPrefix(index) + (plainId ? '"' + id + '"' : JSON.stringify(id)) + '}}\n';
+  // Counted piece by piece: measuring the concatenation would flatten (copy) it once more
+  // before the request body is joined.
+  const bytes =
+    lastPrefixBytes +
+    (plainId ? id.length + 5 : Buffer.byteLength(action, 'utf8') - lastPrefixBytes) +
+    Buffer.byteLength(source, 'utf8') +
+    1;
+  return { ref, index, id, payload: action + source + '\n', bytes };
 }
 
 const PLAIN_ID = /^[A-Za-z0-9_-]*$/;
 
-// `{"create":{"_index":"<index>","_id":` per index: a worker writes to a handful of indices.
-const actionPrefixes = new Map<string, string>();
+// `{"create":{"_index":"<index>","_id":` per index: a worker writes to a handful of indices,
+// usually the same one many times in a row.
+const actionPrefixes = new Map<string, { prefix: string; bytes: number }>();
+let lastIndex: string | undefined;
+let lastPrefix = '';
+let lastPrefixBytes = 0;
+/** The action line's start for `index`; sets `lastPrefixBytes` to its length in bytes. */
 function actionPrefix(index: string): string {
-  let prefix = actionPrefixes.get(index);
-  if (prefix === undefined) {
-    prefix = `{"create":{"_index":${JSON.stringify(index)},"_id":`;
+  if (index === lastIndex) return lastPrefix;
+  let entry = actionPrefixes.get(index);
+  if (entry === undefined) {
+    const prefix = `{"create":{"_index":${JSON.stringify(index)},"_id":`;
+    entry = { prefix, bytes: Buffer.byteLength(prefix, 'utf8') };
     if (actionPrefixes.size > 10_000) actionPrefixes.clear();
-    actionPrefixes.set(index, prefix);
+    actionPrefixes.set(index, entry);
   }
-  return prefix;
+  lastIndex = index;
+  lastPrefix = entry.prefix;
+  lastPrefixBytes = entry.bytes;
+  return lastPrefix;
 }
 
 /** Groups items into requests; a single item larger than the byte bound travels alone. */

@@ -187,3 +187,22 @@ test('at most `concurrency` requests are in flight', async () => {
   await Promise.all(all);
   assert.equal(peak, 2);
 });
+
+test('an item counts exactly the bytes of its two NDJSON lines, whatever the index and id', () => {
+  const cases: [string, string, Record<string, unknown>][] = [
+    ['logs-x-default-2026.11.25', 'jpIBSLCgkeeoTQV4jumosw', { message: 'plain' }],
+    ['logs-x-default-2026.11.25', 'id "quoted"\\', { message: 'ünïcødé 日本 🎉' }],
+    ['logs-é-default', 'jpIBSLCgkeeoTQV4jumosw', { message: 'm' }],
+    ['logs-é-default', 'ïd', { message: 'm' }],
+    ['logs-x-default-2026.11.25', '', {}],
+  ];
+  for (const [index, id, doc] of cases) {
+    const i = prepareItem(0, index, id, doc);
+    assert.ok(!('error' in i));
+    assert.equal(i.bytes, Buffer.byteLength(i.payload, 'utf8'), `${index} ${id}`);
+    const [action, source, rest] = i.payload.split('\n');
+    assert.deepEqual(JSON.parse(action as string), { create: { _index: index, _id: id } });
+    assert.deepEqual(JSON.parse(source as string), doc);
+    assert.equal(rest, '');
+  }
+});
