@@ -3,6 +3,7 @@
  *
  *   node --import tsx bench/collector.bench.ts [--lines 2000000] [--compression gzip|none]
  *        [--idle-files 10000] [--idle-dirs 1100] [--idle-seconds 30] [--large] [--no-profile]
+ *        [--idle-only]
  *
  * `kiver collect` runs as a child process pinned to one core (`taskset -c 1`), acks=all, and
  * is observed from outside: /metrics (events Kafka acknowledged), /proc/<pid>/stat (utime +
@@ -17,7 +18,9 @@
  *    (bench/collector-chokidar-idle.ts), measured in the same run;
  * 4. the time until a new file in a new folder 8 levels deep is acknowledged by Kafka.
  * --large repeats 3 and 4 with 50,000 files in about 5,400 folders.
- * Results go to bench/results/collector.json.
+ * Results go to bench/results/collector.json. --idle-only runs 3 and 4 alone; parts not run
+ * (--idle-only, --no-throughput, --no-profile, --no-idle) keep their figures from the file,
+ * and the idle figures record the date and commit they were measured at.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import {
@@ -47,10 +50,15 @@ const { values } = parseArgs({
     'no-profile': { type: 'boolean' },
     'no-idle': { type: 'boolean' },
     'no-throughput': { type: 'boolean' },
+    'idle-only': { type: 'boolean' },
     out: { type: 'string' },
     'profile-out': { type: 'string' },
   },
 });
+if (values['idle-only']) {
+  values['no-throughput'] = true;
+  values['no-profile'] = true;
+}
 const LINES = Number(values.lines ?? 2_000_000);
 const PROFILE_LINES = Number(values['profile-lines'] ?? 500_000);
 const COMPRESSION = values.compression ?? 'gzip';
@@ -451,10 +459,37 @@ try {
       );
     }
     results.idle = idles;
+    results.idleMeasured = {
+      date: results.date,
+      commit: results.commit,
+      seconds: IDLE_SECONDS,
+      rescanIntervalMs: 'default (10000)',
+    };
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
 const out = values.out ?? path.join(repo, 'bench', 'results', 'collector.json');
+// Keep what this run did not measure (e.g. the throughput figures on --idle-only).
+if (values['no-throughput'] || values['no-profile'] || values['no-idle']) {
+  let previous: Record<string, unknown> = {};
+  try {
+    previous = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>;
+  } catch {
+    // no previous results
+  }
+  const keep = (part: string, skipped: boolean | undefined) => {
+    if (skipped && previous[part] !== undefined) results[part] = previous[part];
+  };
+  keep('throughput', values['no-throughput']);
+  keep('profile', values['no-profile']);
+  keep('idle', values['no-idle']);
+  keep('idleMeasured', values['no-idle']);
+  if (values['no-throughput']) {
+    // date and commit describe the throughput figures; the idle ones carry their own.
+    results.date = previous.date ?? results.date;
+    results.commit = previous.commit ?? results.commit;
+  }
+}
 writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
 console.log(`\nwritten to ${path.relative(repo, out)}`);
