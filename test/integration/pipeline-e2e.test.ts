@@ -285,21 +285,21 @@ test('document ids survive what files go through: copytruncate, inode reuse, a r
   writeFileSync(a, lines('first', 3));
   await until(3, 'first generation indexed');
   truncateSync(a, 0); // copytruncate: same inode, offsets start again at 0
-  // The collector sees the file shrink before it grows again (a truncation followed at once
-  // by a rewrite past the old size cannot be told from growth by size: inherent to copytruncate).
-  await new Promise((resolve) => setTimeout(resolve, 1500));
-  appendFileSync(a, lines('second', 3));
-  await until(6, 'after copytruncate, the new lines are indexed, not taken for duplicates');
+  // Fewer bytes than before, so the collector sees the shrink however late it looks (a
+  // truncation followed by a rewrite past the old size cannot be told from growth by size:
+  // inherent to copytruncate).
+  appendFileSync(a, lines('second', 2));
+  await until(5, 'after copytruncate, the new lines are indexed, not taken for duplicates');
 
   const b = join(root, 'c1', 'svc', 'b.log');
   writeFileSync(b, lines('old', 2));
-  await until(8, 'b.log indexed');
+  await until(7, 'b.log indexed');
   const oldInode = statSync(b).ino;
   unlinkSync(b);
   await new Promise((resolve) => setTimeout(resolve, 1500));
   const c = join(root, 'c1', 'svc', 'c.log');
   writeFileSync(c, lines('new', 2)); // ext4 usually hands the freed inode straight back
-  await until(10, 'a file on a reused inode is indexed, not taken for duplicates');
+  await until(9, 'a file on a reused inode is indexed, not taken for duplicates');
   const reusedInode = statSync(c).ino === oldInode;
 
   // A replay from scratch (checkpoint lost) of a file that grew past 1 KiB since its first
@@ -308,20 +308,20 @@ test('document ids survive what files go through: copytruncate, inode reuse, a r
   // losing the checkpoint of a copytruncated file would replay its lines under new ids.)
   const d = join(root, 'c1', 'svc', 'd.log');
   writeFileSync(d, lines('grow', 3));
-  await until(13, 'd.log indexed');
+  await until(12, 'd.log indexed');
   assert.equal(await stop(collector), 0);
   unlinkSync(a);
   unlinkSync(c);
   appendFileSync(d, lines('third', 37));
   rmSync(join(work, 'checkpoints'), { recursive: true, force: true });
   collector = startKiver(collectArgs);
-  await until(50, 'the lines written while the collector was down are indexed');
+  await until(49, 'the lines written while the collector was down are indexed');
   await new Promise((resolve) => setTimeout(resolve, 4000));
   const all = await markers();
   const counts = new Map<string, number>();
   for (const m of all) counts.set(m, (counts.get(m) ?? 0) + 1);
   const twice = [...counts].filter(([, n]) => n > 1).map(([m]) => m);
   assert.deepEqual(twice, [], 'no event indexed twice after the replay');
-  assert.equal(all.length, 50, `50 distinct events (inode reused: ${reusedInode})`);
+  assert.equal(all.length, 49, `49 distinct events (inode reused: ${reusedInode})`);
   for (const child of children.splice(0)) assert.equal(await stop(child), 0);
 });
