@@ -4,7 +4,6 @@
  * keeps one file's records in order on its partition.
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import {
   CompressionTypes,
   Kafka,
@@ -16,6 +15,7 @@ import {
   type SASLOptions,
 } from 'kafkajs';
 import type { KafkaConfig } from '../config/types.js';
+import { patchKafkajsIdleLoop } from '../config/kafkajs-idle-patch.js';
 import { ConfigError } from '../errors.js';
 
 export function compressionOf(kafka: KafkaConfig): CompressionTypes {
@@ -47,49 +47,6 @@ function sasl(kafka: KafkaConfig): SASLOptions | undefined {
     case 'scram-sha-512':
       return { mechanism: 'scram-sha-512', username, password };
   }
-}
-
-interface RequestQueueInternals {
-  throttledUntil: number;
-  pending: unknown[];
-  throttleCheckTimeoutId: NodeJS.Timeout | null;
-  checkPendingRequests(): void;
-  scheduleCheckPendingRequests(): void;
-}
-
-const PATCHED = Symbol.for('kiver.kafkajs.idle-loop-fix');
-
-/**
- * kafkajs 2.2.4 (its last release) re-arms a 1 ms timer forever once a connection has been
- * used, even with nothing pending (`scheduleCheckPendingRequests` with a negative delay;
- * tulios/kafkajs#1556, #1604, #1704, unmerged fixes #1667/#1768). For an idle collector that
- * was ~6% of a core per broker connection: ~870 wake-ups a second. The fix those pull
- * requests propose is applied to kafkajs' RequestQueue once: no timer when nothing is
- * pending and nothing is throttled (a fulfilled request checks the queue anyway). Exported
- * for its test; a kafkajs without that internal is left alone.
- */
-export function patchKafkajsIdleLoop(): boolean {
-  let RequestQueue: { prototype: RequestQueueInternals & { [PATCHED]?: true } } | undefined;
-  try {
-    RequestQueue = createRequire(import.meta.url)('kafkajs/src/network/requestQueue/index.js');
-  } catch {
-    return false;
-  }
-  const proto = RequestQueue?.prototype;
-  if (!proto || typeof proto.scheduleCheckPendingRequests !== 'function') return false;
-  if (proto[PATCHED]) return true;
-  proto.scheduleCheckPendingRequests = function (this: RequestQueueInternals): void {
-    if (this.throttleCheckTimeoutId) return;
-    let scheduleAt = this.throttledUntil - Date.now();
-    if (this.pending.length > 0) scheduleAt = scheduleAt > 0 ? scheduleAt : 10;
-    else if (scheduleAt <= 0) return;
-    this.throttleCheckTimeoutId = setTimeout(() => {
-      this.throttleCheckTimeoutId = null;
-      this.checkPendingRequests();
-    }, scheduleAt);
-  };
-  proto[PATCHED] = true;
-  return true;
 }
 
 export function createProducer(kafka: KafkaConfig, overrides: Partial<KafkaJsConfig> = {}): Producer {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { KafkaConfig } from '../config/types.js';
 import type { Logger } from '../observability/logger.js';
+import { patchKafkajsIdleLoop } from '../config/kafkajs-idle-patch.js';
 
 function sasl(config: KafkaConfig): SASLOptions | undefined {
   const { mechanism, username, password } = config.sasl;
@@ -16,6 +17,7 @@ function sasl(config: KafkaConfig): SASLOptions | undefined {
 export function createKafka(config: KafkaConfig, clientId: string, logger: Logger): Kafka {
   const { tls } = config;
   const auth = sasl(config);
+  patchKafkajsIdleLoop();
   return new Kafka({
     clientId,
     brokers: [...config.brokers],

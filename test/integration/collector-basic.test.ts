@@ -14,7 +14,6 @@ import { silentLogger } from '../../src/observability/logger.js';
 import { createTopic, ensureStack, uniqueName, waitFor } from '../helpers/stack.js';
 import { TopicReader } from './collector-harness.js';
 
-
 describe('collector (real Kafka)', () => {
   let brokers: string[];
   let dir: string;

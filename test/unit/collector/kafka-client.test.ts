@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { patchKafkajsIdleLoop } from '../../../src/collector/kafka-client.js';
+import { patchKafkajsIdleLoop } from '../../../src/config/kafkajs-idle-patch.js';
 
 test('the kafkajs idle 1 ms timer loop is patched: no timer with nothing pending, 10 ms with something pending', () => {
   assert.equal(patchKafkajsIdleLoop(), true);
