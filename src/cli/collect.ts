@@ -4,8 +4,8 @@
  * collector.shutdown_timeout_ms.
  */
 import { Collector, collectorMetrics, fanOut, loggingEvents } from '../collector/index.js';
-import { configFromArgs, configHelp, configOptions } from '../config/index.js';
-import { parseCommandArgs } from './args.js';
+import { configHelp } from '../config/index.js';
+import { configOnlyCommand } from './args.js';
 import { createLogger } from '../observability/logger.js';
 import { createRegistry, startMetricsServer } from '../observability/metrics-server.js';
 
@@ -22,16 +22,8 @@ const help = [
 ].join('\n');
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs('collect', {
-    args: argv,
-    options: { ...configOptions, help: { type: 'boolean', short: 'h' } },
-    allowPositionals: false,
-  });
-  if (values.help) {
-    process.stdout.write(help + '\n');
-    return 0;
-  }
-  const config = configFromArgs(values);
+  const config = configOnlyCommand('collect', argv, help);
+  if (config === null) return 0;
   const log = createLogger('collector', config.log.level);
   const registry = createRegistry();
   let collector: Collector | null = null;

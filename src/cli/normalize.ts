@@ -2,8 +2,8 @@
  * `kiver normalize`: one normalizer worker. Runs until SIGTERM/SIGINT, then finishes the batch
  * in hand, commits, leaves the group and exits within `normalizer.shutdown_timeout_ms`.
  */
-import { configFromArgs, configHelp, configOptions } from '../config/index.js';
-import { parseCommandArgs } from './args.js';
+import { configHelp } from '../config/index.js';
+import { configOnlyCommand } from './args.js';
 import { createLogger } from '../observability/logger.js';
 import { startWorker } from '../normalizer/index.js';
 
@@ -20,16 +20,8 @@ const help = [
 ].join('\n');
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs('normalize', {
-    args: argv,
-    options: { ...configOptions, help: { type: 'boolean', short: 'h' } },
-    strict: true,
-  });
-  if (values.help) {
-    process.stdout.write(help + '\n');
-    return 0;
-  }
-  const config = configFromArgs(values);
+  const config = configOnlyCommand('normalize', argv, help);
+  if (config === null) return 0;
   const logger = createLogger('kiver-normalize', config.log.level);
   const worker = await startWorker(config, { logger });
   await new Promise<void>((resolve) => {
