@@ -11,7 +11,7 @@ import { BulkIndexer, type BulkResponse, type BulkTransport } from '../src/norma
 import { createNormalizerMetrics } from '../src/normalizer/metrics.js';
 import { loadPipelineSet } from '../src/normalizer/pipeline/index.js';
 import { createRegistry } from '../src/observability/metrics-server.js';
-import { RawRecordCodec } from '../src/schema/raw-record.js';
+import { RawRecordCodec, upgradeV1 } from '../src/schema/raw-record.js';
 import { benchRecord, collectedAt } from './normalizer-records.js';
 
 const { values } = parseArgs({ options: { docs: { type: 'string' }, runs: { type: 'string' } } });
@@ -32,7 +32,7 @@ class NullTransport implements BulkTransport {
 for (let run = 0; run < runs; run++) {
   const messages: KafkaMessage[] = Array.from({ length: N }, (_, i) => ({
     key: null,
-    value: codec.encode(benchRecord(i, `p${run}`)),
+    value: codec.encode(upgradeV1(benchRecord(i, `p${run}`))),
     headers: { ...codec.headers },
     offset: String(i),
     timestamp: String(collectedAt),

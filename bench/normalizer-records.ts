@@ -1,5 +1,5 @@
 /** The raw records both normalizer benches feed: four formats, twenty files, one host. */
-import type { RawRecord } from '../src/schema/raw-record.js';
+import type { RawRecordV1 } from '../src/schema/raw-record.js';
 
 export const lines = [
   (i: number) =>
@@ -13,7 +13,7 @@ export const lines = [
 ];
 export const collectedAt = Date.parse('2026-11-25T10:00:05Z');
 
-export function benchRecord(i: number, fingerprint: string): RawRecord {
+export function benchRecord(i: number, fingerprint: string): RawRecordV1 {
   return {
     schema_version: 1,
     message: lines[i % lines.length]!(i),

@@ -36,7 +36,7 @@ import { loadPipelineSet } from '../src/normalizer/pipeline/index.js';
 import { startWorker } from '../src/normalizer/worker.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { createRegistry } from '../src/observability/metrics-server.js';
-import { RawRecordCodec, type RawRecord } from '../src/schema/raw-record.js';
+import { RawRecordCodec, upgradeV1, type RawRecordV1 as RawRecord } from '../src/schema/raw-record.js';
 import { benchRecord, collectedAt } from './normalizer-records.js';
 
 const { values } = parseArgs({
@@ -132,7 +132,7 @@ async function ceiling(records: RawRecord[], namespace: string): Promise<number>
       timestamp: out.doc['@timestamp'],
       collectedAt: r.collected_at,
     });
-    return { index, id: documentId(r), doc: out.doc };
+    return { index, id: documentId(r.host, upgradeV1(r).file, r.offset), doc: out.doc };
   });
   const indexer = newIndexer();
   const signal = new AbortController().signal;
@@ -156,7 +156,7 @@ async function ceiling(records: RawRecord[], namespace: string): Promise<number>
 async function full(records: RawRecord[], namespace: string): Promise<number> {
   const messages: KafkaMessage[] = records.map((r, i) => ({
     key: null,
-    value: codec.encode(r),
+    value: codec.encode(upgradeV1(r)),
     headers: { ...codec.headers },
     offset: String(i),
     timestamp: String(collectedAt),
@@ -206,7 +206,7 @@ async function viaKafka(records: RawRecord[], namespace: string): Promise<number
       topic,
       messages: records
         .slice(i, i + perSend)
-        .map((r) => ({ value: codec.encode(r), headers: { ...codec.headers } })),
+        .map((r) => ({ value: codec.encode(upgradeV1(r)), headers: { ...codec.headers } })),
     });
   }
   await producer.disconnect();

@@ -758,15 +758,17 @@ export class Collector {
   #emit(t: FileTailer, e: MultilineEvent): void {
     const record: RawRecord = {
       schema_version: this.#codec.version,
-      message: e.text,
       host: this.#host,
       path: t.path,
-      file: { dev: t.dev, inode: t.ino, fingerprint: recordIdentity(t.birthNs, t.fp, t.generation) },
-      offset: e.offset,
-      length: e.length,
+      file: {
+        dev: t.dev,
+        inode: t.ino,
+        fingerprint: recordIdentity(t.birthNs, t.fp),
+        generation: t.generation,
+      },
       collected_at: Date.now(),
       fields: t.fields,
-      flags: flagNames(e.flags),
+      events: [{ offset: e.offset, length: e.length, message: e.text, flags: flagNames(e.flags) }],
     };
     const ticket = t.acks.track(e.offset + e.length);
     // The key keeps one file on one partition, in order; the fingerprint is left out of it
@@ -784,13 +786,14 @@ export class Collector {
    */
   #cutRecord(value: Buffer, maxBytes: number): Buffer | null {
     const record = this.#codec.decode(value);
-    const text = Buffer.from(record.message, 'utf8');
+    const event = record.events[0]!;
+    const text = Buffer.from(event.message, 'utf8');
     const overhead = value.length - text.length;
-    if (record.message.length === 0 || overhead + 32 >= maxBytes) return null;
+    if (event.message.length === 0 || overhead + 32 >= maxBytes) return null;
     // Room for the added flag and the length varints (which only shrink).
     const keep = utf8Prefix(text, maxBytes - overhead - 32);
-    const flags = record.flags.includes('truncated') ? record.flags : [...record.flags, 'truncated'];
-    return this.#codec.encode({ ...record, message: keep, flags });
+    const flags = event.flags.includes('truncated') ? event.flags : [...event.flags, 'truncated'];
+    return this.#codec.encode({ ...record, events: [{ ...event, message: keep, flags }] });
   }
 
   #acked(items: AckItem[]): void {

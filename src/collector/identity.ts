@@ -25,11 +25,10 @@ export const FINGERPRINT_BYTES = 1024;
  * lost. The birth time (statx) is known from the first byte and differs on inode reuse; only
  * where the file system lacks it does the 1 KiB fingerprint stand in (final once the file has
  * 1 KiB, '' before). A truncation (copytruncate) starts a new generation at offset 0, whose
- * offsets repeat the old ones: the generation keeps their ids apart.
+ * offsets repeat the old ones: the record's `file.generation` keeps their ids apart.
  */
-export function recordIdentity(birthNs: string, fp: Fingerprint, generation: number): string {
-  const base = birthNs !== '' ? `btime:${birthNs}` : isFinal(fp) ? fp.hash : '';
-  return generation > 0 ? `${base}/g${generation}` : base;
+export function recordIdentity(birthNs: string, fp: Fingerprint): string {
+  return birthNs !== '' ? `btime:${birthNs}` : isFinal(fp) ? fp.hash : '';
 }
 
 /** Device + inode, the key of a live file. */

@@ -137,6 +137,12 @@ export const configSpec: SectionSpec = {
         topic: { type: 'string', default: 'logs.raw', doc: 'Topic of raw records from collectors.' },
         dlq_topic: { type: 'string', default: 'logs.dlq', doc: 'Dead-letter topic written by workers.' },
         client_id: { type: 'string', default: 'kiver', doc: 'Kafka client id prefix.' },
+        client: {
+          type: 'string',
+          default: 'auto',
+          enum: ['auto', 'librdkafka', 'kafkajs'],
+          doc: "The collector's producer: 'auto' takes librdkafka when its native module loads, else kafkajs.",
+        },
         compression: {
           type: 'string',
           default: 'gzip',
@@ -340,6 +346,19 @@ export const configSpec: SectionSpec = {
           min: 0,
           unit: 'ms',
           doc: 'Forget files gone for longer than this.',
+        },
+        record_max_events: {
+          type: 'int',
+          default: 512,
+          min: 1,
+          doc: 'Most events in one Kafka record (a run of consecutive events of one file).',
+        },
+        record_max_bytes: {
+          type: 'int',
+          default: 256 * KiB,
+          min: 1024,
+          unit: 'bytes',
+          doc: 'Most bytes of event text in one Kafka record; a larger event travels alone.',
         },
         batch_max_bytes: {
           type: 'int',

@@ -5,6 +5,7 @@
  */
 
 export type KafkaCompression = 'none' | 'gzip' | 'lz4' | 'zstd';
+export type KafkaClientKind = 'auto' | 'librdkafka' | 'kafkajs';
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
 
 export interface TlsConfig {
@@ -30,6 +31,7 @@ export interface KafkaConfig {
   readonly topic: string;
   readonly dlq_topic: string;
   readonly client_id: string;
+  readonly client: KafkaClientKind;
   readonly compression: KafkaCompression;
   readonly connection_timeout_ms: number;
   readonly request_timeout_ms: number;
@@ -105,6 +107,8 @@ export interface CollectorConfig {
   readonly checkpoint_interval_ms: number;
   /** Checkpoint entries of files gone for longer than this are removed. */
   readonly checkpoint_grace_ms: number;
+  readonly record_max_events: number;
+  readonly record_max_bytes: number;
   readonly batch_max_bytes: number;
   readonly batch_max_events: number;
   readonly batch_linger_ms: number;

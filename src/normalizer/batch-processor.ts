@@ -189,16 +189,23 @@ export async function processBatch(
       continue;
     }
     const collectedAt = Number(record.collected_at);
+    // Interim: runs of one event only (what collectors of this commit write); the worker
+    // learns runs of several events next.
+    const event = record.events.length === 1 ? record.events[0]! : null;
+    if (!event) {
+      deadLetter(ref, message, { class: 'decode', reason: `a run of ${record.events.length} events` });
+      continue;
+    }
     let result;
     try {
       result = ctx.engine.process({
-        message: record.message,
+        message: event.message,
         path: record.path,
         host: record.host,
         collectedAt,
-        offset: Number(record.offset),
+        offset: Number(event.offset),
         fields: record.fields,
-        flags: record.flags,
+        flags: event.flags,
       });
     } catch (error) {
       // The engine promises not to throw; if it does, the record still has to go somewhere.
@@ -220,7 +227,7 @@ export async function processBatch(
       timestamp: result.doc['@timestamp'],
       collectedAt,
     });
-    const id = documentId(record);
+    const id = documentId(record.host, record.file, Number(event.offset));
     const item = prepareItem(ref, index, id, result.doc);
     if ('error' in item) {
       deadLetter(ref, message, {

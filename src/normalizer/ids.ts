@@ -4,10 +4,7 @@
  * indexed twice (ARCHITECTURE.md, "Document id").
  */
 import { hash } from 'node:crypto';
-import type { RawRecord } from '../schema/raw-record.js';
-
-/** Inputs that identify one event: where it was read, not what it says. */
-export type EventIdentity = Pick<RawRecord, 'host' | 'file' | 'offset'>;
+import { identityString, type FileIdentity } from '../schema/raw-record.js';
 
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 /**
@@ -23,19 +20,19 @@ for (let i = 0; i < 64; i++) LAST_CHAR[BASE64URL.charCodeAt(i)] = BASE64URL[i & 
  * joined with a NUL, which none of them can contain, so two different identities never
  * produce the same input bytes; the `v1` prefix lets a future scheme coexist.
  */
-export function documentId(event: EventIdentity): string {
-  const f = event.file;
+export function documentId(host: string, file: FileIdentity, offset: number): string {
+  const f = file;
   const input =
     'v1\u0000' +
-    event.host +
+    host +
     '\u0000' +
     f.dev +
     '\u0000' +
     f.inode +
     '\u0000' +
-    f.fingerprint +
+    identityString(f) +
     '\u0000' +
-    String(event.offset);
+    String(offset);
   // One-shot hash straight to a string: no Buffer per document (that allocation cost more than
   // the hash). The first 21 characters encode bytes 0..14 and the top 6 bits of byte 15; the
   // 22nd is corrected to what a 16-byte encoding ends with.

@@ -7,16 +7,23 @@ import { configFrom, type KiverConfig } from '../../src/config/index.js';
 import {
   RawRecordCodec,
   FINGERPRINT_HEADER,
+  downgradeToV1,
   headerString,
   type RawRecord,
+  type RawRecordV1,
 } from '../../src/schema/raw-record.js';
 import { createTopic, uniqueName } from '../helpers/stack.js';
 
 const codec = new RawRecordCodec();
 
-/** Reads a topic from the beginning and decodes every record, as another team would. */
+/**
+ * Reads a topic from the beginning and decodes every record, as another team would.
+ * `records` holds every event on its own (in the one-event shape of schema v1, with its run's
+ * host, path, file identity and fields), in Kafka order; `runs` holds the records as they came.
+ */
 export class TopicReader {
-  readonly records: RawRecord[] = [];
+  readonly records: RawRecordV1[] = [];
+  readonly runs: RawRecord[] = [];
   readonly #consumer: Consumer;
   constructor(
     brokers: string[],
@@ -35,11 +42,13 @@ export class TopicReader {
     await this.#consumer.subscribe({ topic: this.topic, fromBeginning: true });
     await this.#consumer.run({
       eachMessage: async ({ message }) => {
-        this.records.push(codec.decode(message.value, headerString(message.headers?.[FINGERPRINT_HEADER])));
+        const run = codec.decode(message.value, headerString(message.headers?.[FINGERPRINT_HEADER]));
+        this.runs.push(run);
+        for (const event of run.events) this.records.push(downgradeToV1(run, event));
       },
     });
   }
-  byPath(path: string): RawRecord[] {
+  byPath(path: string): RawRecordV1[] {
     return this.records.filter((r) => r.path === path);
   }
   async stop(): Promise<void> {
@@ -83,8 +92,8 @@ export async function scenario(
 }
 
 /** Messages of one file identity (dev:inode), in Kafka order. */
-export function byFile(records: RawRecord[]): Map<string, RawRecord[]> {
-  const m = new Map<string, RawRecord[]>();
+export function byFile(records: RawRecordV1[]): Map<string, RawRecordV1[]> {
+  const m = new Map<string, RawRecordV1[]>();
   for (const r of records) {
     const k = `${r.file.dev}:${r.file.inode}`;
     const list = m.get(k) ?? [];

@@ -12,7 +12,7 @@ import { Client } from '@elastic/elasticsearch';
 import { Kafka, logLevel, Partitioners, type Consumer } from 'kafkajs';
 import { configFrom } from '../../src/config/index.js';
 import type { KiverConfig } from '../../src/config/types.js';
-import { RawRecordCodec, type RawRecord } from '../../src/schema/raw-record.js';
+import { RawRecordCodec, upgradeV1, type RawRecordV1 as RawRecord } from '../../src/schema/raw-record.js';
 import { uniqueName, waitFor } from '../helpers/stack.js';
 
 export const repoRoot = path.resolve(import.meta.dirname, '..', '..');
@@ -160,7 +160,11 @@ export async function produce(
           .map((r) =>
             'raw' in r
               ? { key: 'poison', value: r.raw }
-              : { key: `${r.host}:${r.file.inode}`, value: codec.encode(r), headers: { ...codec.headers } },
+              : {
+                  key: `${r.host}:${r.file.inode}`,
+                  value: codec.encode(upgradeV1(r)),
+                  headers: { ...codec.headers },
+                },
           ),
       });
     }

@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import { closeSync, mkdtempSync, openSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EMPTY_FINGERPRINT, fingerprintOf, recordIdentity } from '../../../src/collector/identity.js';
+import { EMPTY_FINGERPRINT, fingerprintOf, recordIdentity as base } from '../../../src/collector/identity.js';
+import { identityString } from '../../../src/schema/raw-record.js';
+
+const recordIdentity = (birth: string, fp: typeof EMPTY_FINGERPRINT, generation: number): string =>
+  identityString({ fingerprint: base(birth, fp), generation });
 
 test('the record identity is stable while a file grows (replays keep their document ids)', () => {
   const small = fingerprintOf(Buffer.from('short first line\n'));

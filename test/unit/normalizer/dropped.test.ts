@@ -5,7 +5,7 @@ import { processBatch } from '../../../src/normalizer/batch-processor.js';
 import { BulkIndexer, type BulkTransport } from '../../../src/normalizer/indexer/bulk.js';
 import { createNormalizerMetrics } from '../../../src/normalizer/metrics.js';
 import { createRegistry } from '../../../src/observability/metrics-server.js';
-import { RawRecordCodec, type RawRecord } from '../../../src/schema/raw-record.js';
+import { RawRecordCodec, upgradeV1, type RawRecordV1 as RawRecord } from '../../../src/schema/raw-record.js';
 import { setFrom } from '../pipeline/helpers.js';
 
 const PIPELINES = {
@@ -54,7 +54,7 @@ test('events a pipeline drops are counted in kiver_normalizer_documents_dropped_
   const texts = ['DEBUG a', 'INFO b', 'DEBUG c', 'DEBUG d', 'INFO e'];
   const messages: KafkaMessage[] = texts.map((t, i) => ({
     key: null,
-    value: codec.encode(record(i, t)),
+    value: codec.encode(upgradeV1(record(i, t))),
     headers: { ...codec.headers },
     offset: String(i),
     timestamp: '0',

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { documentId } from '../../../src/normalizer/ids.js';
+import { documentId as idOf } from '../../../src/normalizer/ids.js';
+
+interface Ev {
+  host: string;
+  file: { dev: string; inode: string; fingerprint: string; generation?: number };
+  offset: number;
+}
+const documentId = (e: Ev): string => idOf(e.host, { generation: 0, ...e.file }, e.offset);
 
 const base = { host: 'h1', file: { dev: '2049', inode: '1234', fingerprint: 'abcd' }, offset: 42 };
 
@@ -31,7 +38,7 @@ test('field boundaries are unambiguous', () => {
 
 test('ids equal base64url of the first 16 bytes of SHA-256 over the NUL-joined identity', async () => {
   const { createHash } = await import('node:crypto');
-  const reference = (e: typeof base): string =>
+  const reference = (e: Ev): string =>
     createHash('sha256')
       .update(['v1', e.host, e.file.dev, e.file.inode, e.file.fingerprint, String(e.offset)].join('\u0000'))
       .digest()
@@ -52,5 +59,14 @@ test('fixed vectors (ids already indexed must never change)', () => {
   assert.equal(
     documentId({ host: 'bench-host', file: { dev: '1', inode: '7', fingerprint: 'x' }, offset: 1400 }),
     'VpDm6DmSxChqbMB8N5cNVg',
+  );
+});
+
+test('a v2 generation gives the id a v1 record gave with the /g<N> suffix', () => {
+  const v1 = documentId({ ...base, file: { ...base.file, fingerprint: 'btime:17/g2' } });
+  assert.equal(documentId({ ...base, file: { ...base.file, fingerprint: 'btime:17', generation: 2 } }), v1);
+  assert.notEqual(
+    documentId({ ...base, file: { ...base.file, fingerprint: 'btime:17', generation: 1 } }),
+    v1,
   );
 });
