@@ -1,7 +1,7 @@
 /**
  * Collector benchmark against the local Kafka (not a test).
  *
- *   node --import tsx bench/collector.bench.ts [--lines 2000000] [--compression gzip|none]
+ *   npm run build && node --import tsx bench/collector.bench.ts [--lines 2000000] [--compression gzip|none]
  *        [--idle-files 10000] [--idle-dirs 1100] [--idle-seconds 30] [--large] [--no-profile]
  *        [--idle-only]
  *
@@ -166,9 +166,8 @@ async function startCollector(root: string, nodeArgs: string[] = []): Promise<Co
       CORE,
       process.execPath,
       ...nodeArgs,
-      '--import',
-      'tsx',
-      'src/cli/main.ts',
+      // The compiled build, as deployed (`npm run build` first): no TypeScript loader in the figures.
+      'dist/src/cli/main.js',
       'collect',
       '--config',
       config,
@@ -221,7 +220,7 @@ async function throughput(lines: number, nodeArgs: string[] = []): Promise<Throu
   const bytes = writeBacklog(root, lines);
   const total = Math.ceil(lines / FILES) * FILES;
   const c = await startCollector(root, nodeArgs);
-  // The clock starts when the process answers /metrics: Node and tsx are loaded.
+  // The clock starts when the process answers /metrics: Node and the program are loaded.
   await until(
     () => metric(c.port, 'kiver_collector_files_watched').then((v) => v !== null),
     30_000,
@@ -382,14 +381,10 @@ async function idle(files: number, dirs: number): Promise<IdleResult> {
   }
   await stop(c);
 
-  const ch = spawn(
-    'taskset',
-    ['-c', CORE, process.execPath, '--import', 'tsx', 'bench/collector-chokidar-idle.ts', root],
-    {
-      cwd: repo,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  const ch = spawn('taskset', ['-c', CORE, process.execPath, 'dist/bench/collector-chokidar-idle.js', root], {
+    cwd: repo,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const tc = performance.now();
   await new Promise<void>((resolve) =>
     ch.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve()),

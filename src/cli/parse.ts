@@ -17,7 +17,7 @@ import {
 } from '../collector/multiline.js';
 import { configFromArgs, configHelp, configOptions } from '../config/index.js';
 import { resolvePipelinesDir } from './pipelines-dir.js';
-import { flagNames } from '../collector/event-flags.js';
+import { flagNames } from '../schema/event-flags.js';
 import { UsageError } from '../errors.js';
 import { parseCommandArgs } from './args.js';
 import {
@@ -101,10 +101,10 @@ function multilineAssembler(
   onEvent: (event: RawEvent) => void,
 ): EventAssembler {
   const rule: MultilineRule = start === undefined ? baseRule : { ...baseRule, start, continuation: null };
-  const joiner = new MultilineJoiner(rule, (event) => {
-    const flags = flagNames(event.flags).slice();
-    if (event.text.includes('\uFFFD') && !flags.includes('invalid_utf8')) flags.push('invalid_utf8');
-    onEvent({ text: event.text, offset: event.offset, flags });
+  const joiner = new MultilineJoiner(rule, (text, offset, _length, bits) => {
+    const flags = flagNames(bits).slice();
+    if (text.includes('\uFFFD') && !flags.includes('invalid_utf8')) flags.push('invalid_utf8');
+    onEvent({ text, offset, flags });
   });
   return { push: (line, offset, length) => joiner.push(line, offset, length), flush: () => joiner.flush() };
 }

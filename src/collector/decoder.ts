@@ -5,14 +5,17 @@
  */
 import { isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
-import { FLAG_INVALID_UTF8, FLAG_TRUNCATED } from './event-flags.js';
+import { FLAG_INVALID_UTF8, FLAG_TRUNCATED } from '../schema/event-flags.js';
+import { utf8Boundary } from '../schema/utf8.js';
 
-export interface DecodedLine {
-  text: string;
-  flags: number;
+/**
+ * Decodes one line at a time. `flags` holds the line's flags after the last `decode` (the
+ * caller's flags plus `invalid_utf8`), so a line costs its string and nothing else.
+ */
+export interface LineDecoder {
+  decode(buf: Buffer, start: number, end: number, flags: number): string;
+  readonly flags: number;
 }
-
-export type LineDecoder = (buf: Buffer, start: number, end: number, flags: number) => DecodedLine;
 
 const UTF8 = new Set(['utf-8', 'utf8']);
 /** Line splitting on 0x0A is only sound where no multi-byte character contains that byte. */
@@ -28,34 +31,32 @@ export function encodingProblem(encoding: string): string | null {
   return null;
 }
 
-/** Backs `end` off an incomplete UTF-8 sequence left by a cut, so the cut adds no U+FFFD. */
-function utf8Boundary(buf: Buffer, start: number, end: number): number {
-  let i = end - 1;
-  let continuation = 0;
-  while (i >= start && continuation < 3 && (buf[i]! & 0xc0) === 0x80) {
-    i -= 1;
-    continuation += 1;
+class Utf8Decoder implements LineDecoder {
+  flags = 0;
+
+  decode(buf: Buffer, start: number, end: number, flags: number): string {
+    const stop = flags & FLAG_TRUNCATED ? utf8Boundary(buf, start, end) : end;
+    const text = buf.toString('utf8', start, stop);
+    // U+FFFD may be genuine text; only the byte check tells (and runs only when needed).
+    this.flags =
+      text.includes('\uFFFD') && !isUtf8(buf.subarray(start, stop)) ? flags | FLAG_INVALID_UTF8 : flags;
+    return text;
   }
-  if (i < start) return end;
-  const lead = buf[i]!;
-  const need = lead >= 0xf0 ? 3 : lead >= 0xe0 ? 2 : lead >= 0xc0 ? 1 : 0;
-  return need > continuation ? i : end;
 }
 
-export function createDecoder(encoding: string): LineDecoder {
-  if (UTF8.has(encoding.toLowerCase())) {
-    return (buf, start, end, flags) => {
-      const stop = flags & FLAG_TRUNCATED ? utf8Boundary(buf, start, end) : end;
-      const text = buf.toString('utf8', start, stop);
-      // U+FFFD may be genuine text; only the byte check tells (and runs only when needed).
-      if (text.includes('\uFFFD') && !isUtf8(buf.subarray(start, stop))) {
-        return { text, flags: flags | FLAG_INVALID_UTF8 };
-      }
-      return { text, flags };
-    };
+class IconvDecoder implements LineDecoder {
+  flags = 0;
+
+  constructor(private readonly encoding: string) {}
+
+  decode(buf: Buffer, start: number, end: number, flags: number): string {
+    const text = iconv.decode(buf.subarray(start, end), this.encoding);
+    this.flags = text.includes('\uFFFD') ? flags | FLAG_INVALID_UTF8 : flags;
+    return text;
   }
-  return (buf, start, end, flags) => {
-    const text = iconv.decode(buf.subarray(start, end), encoding);
-    return { text, flags: text.includes('\uFFFD') ? flags | FLAG_INVALID_UTF8 : flags };
-  };
+}
+
+/** A decoder for `encoding` (one per file: it keeps the last line's flags). */
+export function createDecoder(encoding: string): LineDecoder {
+  return UTF8.has(encoding.toLowerCase()) ? new Utf8Decoder() : new IconvDecoder(encoding);
 }

@@ -1,25 +1,30 @@
 /**
  * Reads one file: from an offset, through the line splitter, decoder and multiline joiner,
- * into events. Reads go through fs.promises FileHandle.read into the caller's reused buffer
- * and stop after a byte budget per pass so one busy file cannot starve the others.
+ * into events. Reads go into the caller's reused buffer and stop after a byte budget per
+ * pass so one busy file cannot starve the others (and the loop is never held for long: the
+ * reads are synchronous, fs-port.ts says why).
  *
- * The tailer holds a file's reading state (position, unfinished line, held multi-line
- * event, acknowledgements); the collector loop decides when it reads, closes or drains.
+ * The tailer owns a file's reading state (position, unfinished line, held multi-line event,
+ * acknowledgements, identity); the collector loop decides when it reads, closes or drains,
+ * and tells it what the scans saw (a rename, a size) through methods, never by writing its
+ * fields.
  */
-import { open, type FileHandle } from 'node:fs/promises';
 import type { MultilineRule } from '../config/types.js';
+import { FLAG_INVALID_UTF8, FLAG_PARTIAL, FLAG_TRUNCATED } from '../schema/event-flags.js';
+import { encodeRunHeader, type RunHeader } from '../schema/run-encoder.js';
 import { AckTracker } from './ack-tracker.js';
 import type { LineDecoder } from './decoder.js';
-import { FLAG_INVALID_UTF8, FLAG_PARTIAL, FLAG_TRUNCATED } from './event-flags.js';
+import type { CollectorFs, TailFile } from './fs-port.js';
 import {
   FINGERPRINT_BYTES,
   readFingerprint,
   matchesFingerprint,
+  recordIdentity,
   type FileKey,
   type Fingerprint,
 } from './identity.js';
 import { LineSplitter, type LineSink } from './line-splitter.js';
-import { MultilineJoiner, type MultilineEvent } from './multiline.js';
+import { MultilineJoiner } from './multiline.js';
 import { assertTransition, type TailState } from './tail-state.js';
 
 export interface TailerOptions {
@@ -27,8 +32,33 @@ export interface TailerOptions {
   partialLineTimeoutMs: number;
   rule: MultilineRule;
   decoder: LineDecoder;
-  onEvent(tail: FileTailer, event: MultilineEvent): void;
+  fs: CollectorFs;
   now(): number;
+  /** One finished event (a line or a joined multi-line event), in file order. */
+  onEvent(tail: FileTailer, text: string, offset: number, length: number, flags: number): void;
+}
+
+export interface TailInit {
+  key: FileKey;
+  dev: bigint;
+  ino: bigint;
+  host: string;
+  path: string;
+  root: string;
+  topic: string;
+  fields: Readonly<Record<string, string>>;
+  /** Where reading starts (a checkpoint's acknowledged offset, 0, or the size for start_at end). */
+  offset: number;
+  fp: Fingerprint;
+  size: number;
+  birthNs: string;
+  generation: number;
+  startedFrom: 'checkpoint' | 'beginning' | 'end';
+  /**
+   * Resumed from a checkpoint that recorded events sent beyond its acknowledged offset:
+   * events read again below this offset were sent by the previous run (possible duplicates).
+   */
+  resendUntil: number;
 }
 
 export type OpenResult = 'ok' | 'gone' | 'replaced' | 'reused' | 'unreadable';
@@ -68,84 +98,100 @@ export class FileTailer {
   readonly dev: string;
   readonly ino: string;
   readonly root: string;
-  path: string;
-  topic: string;
-  fields: Record<string, string>;
-  state: TailState = { kind: 'opening' };
-  /** Set by the loop when there may be something new to read; cleared when a pass starts. */
-  dirty = true;
-  fp: Fingerprint;
+  readonly topic: string;
+  readonly fields: Readonly<Record<string, string>>;
+  /** The Kafka key of its records: one file, one partition. */
+  readonly recordKey: string;
   /** Birth time in ns ('' when unknown): part of the record identity. */
   readonly birthNs: string;
-  /** Truncations seen (persisted in the checkpoint): part of the record identity. */
-  generation: number;
-  /** Last size seen (stat or read), for the lag metric. */
-  size: number;
-  lastActiveMs: number;
-  releasedAtMs = 0;
-  /** Where reading started when the file was first followed (for the log and metrics). */
-  startedFrom: 'checkpoint' | 'beginning' | 'end' = 'beginning';
+  readonly startedFrom: 'checkpoint' | 'beginning' | 'end';
   readonly acks: AckTracker;
-  /**
-   * Resumed from a checkpoint that recorded events sent beyond its acknowledged offset:
-   * events read again below this offset were sent by the previous run (possible duplicates).
-   */
-  resendUntil = 0;
 
+  readonly #host: string;
   readonly #opts: TailerOptions;
-  #handle: FileHandle | null = null;
+  #path: string;
+  #state: TailState = { kind: 'opening' };
+  #fp: Fingerprint;
+  /** Truncations seen (persisted in the checkpoint): part of the record identity. */
+  #generation: number;
+  /** Last size seen (stat or read), for the lag metric. */
+  #size: number;
+  #lastActiveMs: number;
+  #lastGrowthMs: number;
+  #resendUntil: number;
+  #handle: TailFile | null = null;
   #splitter: LineSplitter;
   readonly #joiner: MultilineJoiner;
-  #lastGrowthMs: number;
   #pass: PassResult | null = null;
   readonly #sink: LineSink;
+  /** Changes whenever what the record header says changes (path, identity, generation). */
+  #headerStamp = 0;
+  #header: { stamp: number; header: RunHeader } | null = null;
 
-  constructor(
-    init: {
-      key: FileKey;
-      dev: bigint;
-      ino: bigint;
-      path: string;
-      root: string;
-      topic: string;
-      fields: Record<string, string>;
-      offset: number;
-      fp: Fingerprint;
-      size: number;
-      birthNs: string;
-      generation: number;
-    },
-    opts: TailerOptions,
-  ) {
+  constructor(init: TailInit, opts: TailerOptions) {
     this.key = init.key;
     this.dev = String(init.dev);
     this.ino = String(init.ino);
-    this.path = init.path;
+    this.#host = init.host;
+    this.#path = init.path;
     this.root = init.root;
     this.topic = init.topic;
     this.fields = init.fields;
-    this.fp = init.fp;
+    this.recordKey = `${init.host}/${init.key}`;
+    this.#fp = init.fp;
     this.birthNs = init.birthNs;
-    this.generation = init.generation;
-    this.size = init.size;
+    this.#generation = init.generation;
+    this.#size = init.size;
+    this.startedFrom = init.startedFrom;
+    this.#resendUntil = init.resendUntil;
     this.#opts = opts;
-    this.lastActiveMs = opts.now();
-    this.#lastGrowthMs = this.lastActiveMs;
+    this.#lastActiveMs = opts.now();
+    this.#lastGrowthMs = this.#lastActiveMs;
     this.acks = new AckTracker(init.offset);
     this.#splitter = new LineSplitter(opts.maxEventBytes, init.offset);
-    this.#joiner = new MultilineJoiner(opts.rule, (e) => opts.onEvent(this, e), opts.now);
-    this.#sink = (buf, start, end, offset, length, flags) => {
-      const line = opts.decoder(buf, start, end, flags);
+    this.#joiner = new MultilineJoiner(
+      opts.rule,
+      (text, offset, length, flags) => opts.onEvent(this, text, offset, length, flags),
+      opts.now,
+    );
+    const decoder = opts.decoder;
+    this.#sink = (buf, start, end, offset, length, lineFlags) => {
+      const text = decoder.decode(buf, start, end, lineFlags);
+      const flags = decoder.flags;
       const pass = this.#pass;
       if (pass) {
         pass.events += 1;
-        if (line.flags & FLAG_TRUNCATED) pass.truncated += 1;
-        if (line.flags & FLAG_INVALID_UTF8) pass.invalidUtf8 += 1;
-        if (line.flags & FLAG_PARTIAL) pass.partial += 1;
-        if (offset < this.resendUntil) pass.resent += 1;
+        if (flags & FLAG_TRUNCATED) pass.truncated += 1;
+        if (flags & FLAG_INVALID_UTF8) pass.invalidUtf8 += 1;
+        if (flags & FLAG_PARTIAL) pass.partial += 1;
+        if (offset < this.#resendUntil) pass.resent += 1;
       }
-      this.#joiner.push(line.text, offset, length, line.flags);
+      this.#joiner.push(text, offset, length, flags);
     };
+  }
+
+  get path(): string {
+    return this.#path;
+  }
+
+  get state(): TailState {
+    return this.#state;
+  }
+
+  get fp(): Fingerprint {
+    return this.#fp;
+  }
+
+  get generation(): number {
+    return this.#generation;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  get lastActiveMs(): number {
+    return this.#lastActiveMs;
   }
 
   /** Next byte to read. */
@@ -162,9 +208,43 @@ export class FileTailer {
     return this.#splitter.pendingBytes > 0 || this.#joiner.hasPending;
   }
 
+  /** Changes whenever the record header would: a run never spans two values. */
+  get headerStamp(): number {
+    return this.#headerStamp;
+  }
+
+  /** The encoded per-file part of this file's records, made again only after a change. */
+  runHeader(): RunHeader {
+    const cached = this.#header;
+    if (cached && cached.stamp === this.#headerStamp) return cached.header;
+    const header = encodeRunHeader({
+      host: this.#host,
+      path: this.#path,
+      dev: this.dev,
+      inode: this.ino,
+      fingerprint: recordIdentity(this.birthNs, this.#fp),
+      generation: this.#generation,
+      fields: this.fields,
+    });
+    this.#header = { stamp: this.#headerStamp, header };
+    return header;
+  }
+
   transition(next: TailState): void {
-    assertTransition(this.state, next);
-    this.state = next;
+    assertTransition(this.#state, next);
+    this.#state = next;
+  }
+
+  /** The file is known under another path now (rename rotation). */
+  renamed(to: string): void {
+    if (to === this.#path) return;
+    this.#path = to;
+    this.#headerStamp += 1;
+  }
+
+  /** A scan saw the file at this size. */
+  sizeSeen(size: number): void {
+    this.#size = size;
   }
 
   /**
@@ -172,15 +252,15 @@ export class FileTailer {
    * inode, and the same first bytes as far as they were fingerprinted.
    */
   async open(): Promise<OpenResult> {
-    let handle: FileHandle;
+    let handle: TailFile;
     try {
-      handle = await open(this.path, 'r');
+      handle = await this.#opts.fs.openFile(this.#path);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       return code === 'ENOENT' ? 'gone' : 'unreadable';
     }
     try {
-      const s = await handle.stat({ bigint: true });
+      const s = handle.stat();
       if (!s.isFile()) {
         await handle.close();
         return 'unreadable';
@@ -189,14 +269,14 @@ export class FileTailer {
         await handle.close();
         return 'replaced';
       }
-      if (!(await matchesFingerprint(handle, this.fp))) {
+      if (!matchesFingerprint(handle, this.#fp)) {
         await handle.close();
         return 'reused';
       }
-      this.size = Number(s.size);
+      this.#size = Number(s.size);
       // A short file's fingerprint grows with it (identity.ts); take what is there now.
-      if (this.fp.length < FINGERPRINT_BYTES && this.size > this.fp.length)
-        this.fp = await readFingerprint(handle);
+      if (this.#fp.length < FINGERPRINT_BYTES && this.#size > this.#fp.length)
+        await this.#refreshFingerprint(handle);
     } catch {
       await handle.close().catch(() => undefined);
       return 'unreadable';
@@ -215,14 +295,15 @@ export class FileTailer {
   restartAt(offset: number): void {
     this.flushHeld();
     // Offsets repeat from here: a new generation keeps the new events' ids apart.
-    this.generation += 1;
+    this.#generation += 1;
+    this.#headerStamp += 1;
     this.#splitter = new LineSplitter(this.#opts.maxEventBytes, offset);
     this.acks.reset(offset);
-    this.resendUntil = 0;
+    this.#resendUntil = 0;
   }
 
   /** Reads at most `budget` bytes using `buf` (shared; valid only during this call). */
-  async readPass(buf: Buffer, budget: number): Promise<PassResult> {
+  readPass(buf: Buffer, budget: number): PassResult {
     const pass = emptyPass();
     const handle = this.#handle;
     if (!handle) return pass;
@@ -230,13 +311,13 @@ export class FileTailer {
     try {
       while (pass.bytes < budget) {
         const want = Math.min(buf.length, budget - pass.bytes);
-        const { bytesRead } = await handle.read(buf, 0, want, this.#splitter.position);
+        const bytesRead = handle.read(buf, 0, want, this.#splitter.position);
         if (bytesRead === 0) {
           pass.eof = true;
-          const s = await handle.stat();
-          this.size = s.size;
-          if (s.size < this.#splitter.position) pass.shrunkTo = s.size;
-          if (s.nlink === 0) pass.unlinked = true;
+          const s = handle.stat();
+          this.#size = Number(s.size);
+          if (this.#size < this.#splitter.position) pass.shrunkTo = this.#size;
+          if (s.nlink === 0n) pass.unlinked = true;
           break;
         }
         this.#splitter.push(buf, 0, bytesRead, this.#sink);
@@ -245,9 +326,9 @@ export class FileTailer {
       if (pass.bytes > 0) {
         const now = this.#opts.now();
         this.#lastGrowthMs = now;
-        this.lastActiveMs = now;
-        if (this.#splitter.position > this.size) this.size = this.#splitter.position;
-        if (this.fp.length < FINGERPRINT_BYTES) this.fp = await readFingerprint(handle);
+        this.#lastActiveMs = now;
+        if (this.#splitter.position > this.#size) this.#size = this.#splitter.position;
+        if (this.#fp.length < FINGERPRINT_BYTES) this.#refreshFingerprint(handle);
       }
     } finally {
       this.#pass = null;
@@ -255,7 +336,7 @@ export class FileTailer {
     return pass;
   }
 
-  /** Emits what timeouts released (partial line, held multi-line event). Returns event count. */
+  /** Emits what timeouts released (partial line, held multi-line event). */
   checkTimers(nowMs: number): PassResult | null {
     if (!this.holding) return null;
     const pass = emptyPass();
@@ -285,5 +366,12 @@ export class FileTailer {
       due = due === null ? p : Math.min(due, p);
     }
     return due;
+  }
+
+  #refreshFingerprint(handle: TailFile): void {
+    const before = recordIdentity(this.birthNs, this.#fp);
+    this.#fp = readFingerprint(handle);
+    // Without birth times the identity is final only at 1 KiB: records after that say so.
+    if (recordIdentity(this.birthNs, this.#fp) !== before) this.#headerStamp += 1;
   }
 }

@@ -13,7 +13,7 @@
  * which is unique among files that exist at the same moment.
  */
 import { createHash } from 'node:crypto';
-import type { FileHandle } from 'node:fs/promises';
+import type { TailFile } from './fs-port.js';
 
 export const FINGERPRINT_BYTES = 1024;
 
@@ -58,10 +58,9 @@ export function fingerprintOf(bytes: Buffer): Fingerprint {
 }
 
 /** Reads up to FINGERPRINT_BYTES from the start of an open file and fingerprints them. */
-export async function readFingerprint(handle: FileHandle, upTo = FINGERPRINT_BYTES): Promise<Fingerprint> {
-  // Own buffer per call: several files are fingerprinted concurrently.
+export function readFingerprint(handle: TailFile, upTo = FINGERPRINT_BYTES): Fingerprint {
   const buf = Buffer.allocUnsafe(Math.max(1, Math.min(upTo, FINGERPRINT_BYTES)));
-  const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+  const bytesRead = handle.read(buf, 0, buf.length, 0);
   return fingerprintOf(buf.subarray(0, bytesRead));
 }
 
@@ -70,8 +69,8 @@ export async function readFingerprint(handle: FileHandle, upTo = FINGERPRINT_BYT
  * bytes hash the same. A file now shorter than the stored prefix is not the same file (it
  * was replaced or truncated; either way reading restarts at 0).
  */
-export async function matchesFingerprint(handle: FileHandle, stored: Fingerprint): Promise<boolean> {
+export function matchesFingerprint(handle: TailFile, stored: Fingerprint): boolean {
   if (stored.length === 0) return true;
-  const now = await readFingerprint(handle, stored.length);
+  const now = readFingerprint(handle, stored.length);
   return now.length === stored.length && now.hash === stored.hash;
 }

@@ -3,6 +3,6 @@ export { Collector, type CollectorOptions, type CollectorStats } from './collect
 export { type CollectorEvents, noopEvents, fanOut } from './events.js';
 export { collectorMetrics } from './collector-metrics.js';
 export { loggingEvents } from './log-events.js';
-export { MultilineJoiner, DEFAULT_MULTILINE_RULE, ruleForPath, type MultilineEvent } from './multiline.js';
+export { MultilineJoiner, DEFAULT_MULTILINE_RULE, ruleForPath, type EventSink } from './multiline.js';
 export { parseEnvelope, type Envelope } from './envelope.js';
 export { checkCollectorConfig } from './config-check.js';

@@ -7,7 +7,7 @@
  * (terminator and skipped bytes included), so `offset + length` is always the place to
  * resume after it — which is what the checkpoint stores.
  */
-import { FLAG_PARTIAL, FLAG_TRUNCATED } from './event-flags.js';
+import { FLAG_PARTIAL, FLAG_TRUNCATED } from '../schema/event-flags.js';
 
 /**
  * Receives one line. `buf[start..end)` is valid only during the call (it may be the

@@ -1,6 +1,6 @@
 /**
  * Multiline: a pure stream stage that joins continuation lines into one event (a Java stack
- * trace arrives as one record). Used by the collector and by `kiver parse`.
+ * trace arrives as one event). Used by the collector and by `kiver parse`.
  *
  * Two levels, both bounded by the rule's `max_lines`/`max_bytes`:
  * 1. Container envelopes: a CRI `P` part or a Docker part without `\n` is joined with the
@@ -12,37 +12,24 @@
  * An event's text is its physical lines joined by `\n` (envelopes kept as they are), its
  * offset the first line's offset and its length the bytes of all its lines, so the byte
  * range of consecutive events is contiguous — what the checkpoint needs.
+ *
+ * This runs once per line read, so the state is plain fields (no object per line) and the
+ * built-in rule is tested with character comparisons instead of regular expressions.
  */
 import picomatch from 'picomatch';
 import type { MultilineRule } from '../config/types.js';
-import { parseEnvelope } from './envelope.js';
-import { FLAG_MULTILINE, FLAG_MULTILINE_TRUNCATED, FLAG_PARTIAL } from './event-flags.js';
+import { EnvelopeReader } from './envelope.js';
+import { FLAG_MULTILINE, FLAG_MULTILINE_TRUNCATED, FLAG_PARTIAL } from '../schema/event-flags.js';
+import { continuesStackTrace, isExceptionLine } from './stack-trace.js';
 
 export type { MultilineRule };
 
-export interface MultilineEvent {
-  text: string;
-  offset: number;
-  length: number;
-  /** Physical lines in the event. */
-  lines: number;
-  /** The event was cut at max_lines/max_bytes; the rest follows as another event. */
-  truncated: boolean;
-  /** Ends with a container part (`P`) whose closing part never came before the timeout. */
-  partial: boolean;
-  /** Line flags of every line OR-ed, plus multiline flags (see event-flags.ts). */
-  flags: number;
-}
+/** Receives one finished event; `flags` are the bits of schema/event-flags.ts. */
+export type EventSink = (text: string, offset: number, length: number, flags: number) => void;
 
 /** Java/JVM stack traces: indented frames, `at `, `Caused by:`, `Suppressed:`, `... N more`. */
 export const DEFAULT_CONTINUATION =
   '^(?:[ \\t]+|at |Caused by:|Suppressed:|\\.\\.\\. \\d+ (?:more|common frames omitted))';
-
-/**
- * With the default continuation, a line naming an exception class directly after a
- * one-line event (the log line announcing the error) belongs to that event too.
- */
-const EXCEPTION_LINE = /^(?:[A-Za-z_$][\w$]*\.)+[A-Za-z_$][\w$]*(?:Exception|Error|Throwable)(?::|$)/;
 
 export const DEFAULT_MULTILINE_RULE: MultilineRule = Object.freeze({
   path: '**',
@@ -66,44 +53,61 @@ export function ruleForPath(rules: readonly MultilineRule[], path: string): Mult
   return DEFAULT_MULTILINE_RULE;
 }
 
-interface Piece {
-  raw: string[];
-  inner: string;
-  offset: number;
-  length: number;
-  bytes: number;
-  flags: number;
-}
+/** How a rule decides that a line continues the event before it. */
+type Continues = (inner: string, eventLogicalLines: number) => boolean;
 
-interface Pending extends Piece {
-  logicalLines: number;
-  truncated: boolean;
+function continuesFor(rule: MultilineRule): Continues | null {
+  if (rule.start) {
+    const start = new RegExp(rule.start);
+    return (inner) => !start.test(inner);
+  }
+  if (!rule.continuation) return null;
+  if (rule.continuation === DEFAULT_CONTINUATION) {
+    // A line naming an exception class directly after a one-line event (the log line
+    // announcing the error) belongs to that event too.
+    return (inner, logical) => continuesStackTrace(inner) || (logical === 1 && isExceptionLine(inner));
+  }
+  const continuation = new RegExp(rule.continuation);
+  return (inner) => continuation.test(inner);
 }
 
 export class MultilineJoiner {
   readonly #rule: MultilineRule;
-  readonly #onEvent: (e: MultilineEvent) => void;
+  readonly #onEvent: EventSink;
   readonly #now: () => number;
-  readonly #start: RegExp | null;
-  readonly #continuation: RegExp | null;
-  readonly #exceptionAfterHeader: boolean;
-  /** Container parts waiting for their closing part. */
-  #logical: Piece | null = null;
-  #current: Pending | null = null;
+  readonly #continues: Continues | null;
+  readonly #envelope = new EnvelopeReader();
   #lastPushMs = 0;
 
-  constructor(rule: MultilineRule, onEvent: (e: MultilineEvent) => void, now: () => number = Date.now) {
+  // The logical line being assembled from container parts (active while #lLines > 0).
+  #lLines = 0;
+  #lRaw = '';
+  #lInner = '';
+  #lOffset = 0;
+  #lLength = 0;
+  #lBytes = 0;
+  #lFlags = 0;
+
+  // The event being assembled (active while #cLines > 0).
+  #cLines = 0;
+  #cLogical = 0;
+  #cText = '';
+  #cOffset = 0;
+  #cLength = 0;
+  #cBytes = 0;
+  #cFlags = 0;
+  #cTruncated = false;
+
+  constructor(rule: MultilineRule, onEvent: EventSink, now: () => number = Date.now) {
     this.#rule = rule;
     this.#onEvent = onEvent;
     this.#now = now;
-    this.#start = rule.start ? new RegExp(rule.start) : null;
-    this.#continuation = rule.continuation ? new RegExp(rule.continuation) : null;
-    this.#exceptionAfterHeader = rule.start === null && rule.continuation === DEFAULT_CONTINUATION;
+    this.#continues = continuesFor(rule);
   }
 
   /** Whether lines are held (so a timer must eventually call `flushIfDue`). */
   get hasPending(): boolean {
-    return this.#current !== null || this.#logical !== null;
+    return this.#cLines > 0 || this.#lLines > 0;
   }
 
   /** When the held lines are due for a timeout flush (ms since epoch), or null. */
@@ -113,46 +117,33 @@ export class MultilineJoiner {
 
   push(line: string, offset: number, length: number, flags = 0): void {
     this.#lastPushMs = this.#now();
-    const envelope = parseEnvelope(line);
-    const inner = envelope ? envelope.inner : line;
+    const env = this.#envelope;
+    const wrapped = env.read(line);
+    const inner = wrapped ? env.inner : line;
     const bytes = line.length + 1;
-    if (envelope && !envelope.complete) {
-      const l = this.#logical;
-      if (l && (l.raw.length + 1 > this.#rule.max_lines || l.bytes + bytes > this.#rule.max_bytes)) {
+    if (wrapped && !env.complete) {
+      if (
+        this.#lLines > 0 &&
+        (this.#lLines + 1 > this.#rule.max_lines || this.#lBytes + bytes > this.#rule.max_bytes)
+      ) {
         // A part chain longer than the bounds: close it here; the rest starts a new one.
-        this.#logical = null;
-        this.#accept(l, FLAG_MULTILINE_TRUNCATED);
+        this.#acceptLogical(FLAG_MULTILINE_TRUNCATED);
       }
-      if (this.#logical) {
-        this.#extendPiece(this.#logical, line, inner, length, bytes, flags);
-      } else {
-        this.#logical = { raw: [line], inner, offset, length, bytes, flags };
-      }
+      this.#extendLogical(line, inner, offset, length, bytes, flags);
       return;
     }
-    let piece: Piece;
-    if (this.#logical) {
-      piece = this.#logical;
-      this.#logical = null;
-      this.#extendPiece(piece, line, inner, length, bytes, flags);
-    } else {
-      piece = { raw: [line], inner, offset, length, bytes, flags };
+    if (this.#lLines > 0) {
+      this.#extendLogical(line, inner, offset, length, bytes, flags);
+      this.#acceptLogical(0);
+      return;
     }
-    this.#accept(piece, 0);
+    this.#accept(line, inner, offset, length, bytes, flags, 1);
   }
 
   /** Emits everything held, a trailing container part flagged `partial`. */
   flush(): void {
-    if (this.#logical) {
-      const l = this.#logical;
-      this.#logical = null;
-      this.#accept(l, FLAG_PARTIAL);
-    }
-    if (this.#current) {
-      const c = this.#current;
-      this.#current = null;
-      this.#emit(c);
-    }
+    if (this.#lLines > 0) this.#acceptLogical(FLAG_PARTIAL);
+    if (this.#cLines > 0) this.#emitCurrent();
   }
 
   /** Flushes when nothing was pushed for the rule's `timeout_ms`. Returns whether it did. */
@@ -164,66 +155,107 @@ export class MultilineJoiner {
 
   /** Forgets everything held without emitting (the file was truncated under us). */
   discard(): void {
-    this.#logical = null;
-    this.#current = null;
+    this.#lLines = 0;
+    this.#cLines = 0;
   }
 
-  #extendPiece(p: Piece, line: string, inner: string, length: number, bytes: number, flags: number): void {
-    p.raw.push(line);
-    p.inner += inner;
-    p.length += length;
-    p.bytes += bytes;
-    p.flags |= flags;
+  #extendLogical(
+    line: string,
+    inner: string,
+    offset: number,
+    length: number,
+    bytes: number,
+    flags: number,
+  ): void {
+    if (this.#lLines === 0) {
+      this.#lRaw = line;
+      this.#lInner = inner;
+      this.#lOffset = offset;
+      this.#lLength = length;
+      this.#lBytes = bytes;
+      this.#lFlags = flags;
+    } else {
+      this.#lRaw += '\n' + line;
+      this.#lInner += inner;
+      this.#lLength += length;
+      this.#lBytes += bytes;
+      this.#lFlags |= flags;
+    }
+    this.#lLines += 1;
   }
 
-  #accept(piece: Piece, extraFlags: number): void {
-    piece.flags |= extraFlags;
-    if (!this.#start && !this.#continuation) {
+  #acceptLogical(extraFlags: number): void {
+    const lines = this.#lLines;
+    this.#lLines = 0;
+    this.#accept(
+      this.#lRaw,
+      this.#lInner,
+      this.#lOffset,
+      this.#lLength,
+      this.#lBytes,
+      this.#lFlags | extraFlags,
+      lines,
+    );
+  }
+
+  /** One logical line (`lines` physical ones): continue the current event, or start a new one. */
+  #accept(
+    raw: string,
+    inner: string,
+    offset: number,
+    length: number,
+    bytes: number,
+    flags: number,
+    lines: number,
+  ): void {
+    if (this.#continues === null) {
       // No joining configured: holding the line would only add latency.
-      this.#emit({ ...piece, logicalLines: 1, truncated: false });
+      this.#onEvent(raw, offset, length, lines > 1 ? flags | FLAG_MULTILINE : flags);
       return;
     }
-    const c = this.#current;
-    if (c && this.#continues(c, piece.inner)) {
-      if (
-        c.raw.length + piece.raw.length > this.#rule.max_lines ||
-        c.bytes + piece.bytes > this.#rule.max_bytes
-      ) {
-        c.truncated = true;
-        this.#emit(c);
-        this.#current = { ...piece, logicalLines: 1, truncated: true };
+    if (this.#cLines > 0 && this.#continues(inner, this.#cLogical)) {
+      if (this.#cLines + lines > this.#rule.max_lines || this.#cBytes + bytes > this.#rule.max_bytes) {
+        this.#cTruncated = true;
+        this.#emitCurrent();
+        this.#startCurrent(raw, offset, length, bytes, flags, lines, true);
         return;
       }
-      for (const r of piece.raw) c.raw.push(r);
-      c.length += piece.length;
-      c.bytes += piece.bytes;
-      c.flags |= piece.flags;
-      c.logicalLines += 1;
+      this.#cText += '\n' + raw;
+      this.#cLength += length;
+      this.#cBytes += bytes;
+      this.#cFlags |= flags;
+      this.#cLines += lines;
+      this.#cLogical += 1;
       return;
     }
-    if (c) this.#emit(c);
-    this.#current = { ...piece, logicalLines: 1, truncated: false };
+    if (this.#cLines > 0) this.#emitCurrent();
+    this.#startCurrent(raw, offset, length, bytes, flags, lines, false);
   }
 
-  #continues(current: Pending, inner: string): boolean {
-    if (this.#start) return !this.#start.test(inner);
-    if (!this.#continuation) return false;
-    if (this.#continuation.test(inner)) return true;
-    return this.#exceptionAfterHeader && current.logicalLines === 1 && EXCEPTION_LINE.test(inner);
+  #startCurrent(
+    raw: string,
+    offset: number,
+    length: number,
+    bytes: number,
+    flags: number,
+    lines: number,
+    truncated: boolean,
+  ): void {
+    this.#cText = raw;
+    this.#cOffset = offset;
+    this.#cLength = length;
+    this.#cBytes = bytes;
+    this.#cFlags = flags;
+    this.#cLines = lines;
+    this.#cLogical = 1;
+    this.#cTruncated = truncated;
   }
 
-  #emit(p: Pending): void {
-    let flags = p.flags;
-    if (p.raw.length > 1) flags |= FLAG_MULTILINE;
-    if (p.truncated) flags |= FLAG_MULTILINE_TRUNCATED;
-    this.#onEvent({
-      text: p.raw.length === 1 ? p.raw[0]! : p.raw.join('\n'),
-      offset: p.offset,
-      length: p.length,
-      lines: p.raw.length,
-      truncated: p.truncated,
-      partial: (flags & FLAG_PARTIAL) !== 0,
-      flags,
-    });
+  #emitCurrent(): void {
+    let flags = this.#cFlags;
+    if (this.#cLines > 1) flags |= FLAG_MULTILINE;
+    if (this.#cTruncated) flags |= FLAG_MULTILINE_TRUNCATED;
+    this.#cLines = 0;
+    this.#onEvent(this.#cText, this.#cOffset, this.#cLength, flags);
   }
 }

@@ -22,7 +22,7 @@ export type TailState =
   | { kind: 'idle'; sinceMs: number }
   | { kind: 'closed'; reason: CloseReason }
   | { kind: 'draining'; why: 'deleted' | 'rotated' }
-  | { kind: 'released'; reason: ReleaseReason };
+  | { kind: 'released'; reason: ReleaseReason; atMs: number };
 
 const allowed: { readonly [K in TailKind]: readonly TailKind[] } = {
   opening: ['reading', 'closed', 'draining', 'released'],

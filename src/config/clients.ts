@@ -7,7 +7,7 @@ import { Client } from '@elastic/elasticsearch';
 import { Kafka, logLevel, type KafkaConfig as KafkaJsConfig, type SASLOptions } from 'kafkajs';
 import { ConfigError } from '../errors.js';
 import type { ElasticsearchConfig, KafkaConfig } from './types.js';
-import { patchKafkajsIdleLoop } from './kafkajs-idle-patch.js';
+import { prepareKafkajs } from './kafkajs-setup.js';
 
 function readPem(file: string, key: string): string {
   try {
@@ -55,7 +55,7 @@ export function createKafka(
   clientSuffix: string,
   overrides: Partial<KafkaJsConfig> = {},
 ): Kafka {
-  patchKafkajsIdleLoop();
+  prepareKafkajs();
   return new Kafka({ ...kafkaOptions(config, clientSuffix), ...overrides });
 }
 

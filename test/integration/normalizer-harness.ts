@@ -155,17 +155,15 @@ export async function produce(
       await producer.send({
         topic,
         acks: -1,
-        messages: records
-          .slice(i, i + batchSize)
-          .map((r) =>
-            'raw' in r
-              ? { key: 'poison', value: r.raw }
-              : {
-                  key: `${r.host}:${r.file.inode}`,
-                  value: codec.encode(upgradeV1(r)),
-                  headers: { ...codec.headers },
-                },
-          ),
+        messages: records.slice(i, i + batchSize).map((r) =>
+          'raw' in r
+            ? { key: 'poison', value: r.raw }
+            : {
+                key: `${r.host}:${r.file.inode}`,
+                value: codec.encode(upgradeV1(r)),
+                headers: { ...codec.headers },
+              },
+        ),
       });
     }
   } finally {

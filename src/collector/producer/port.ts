@@ -32,6 +32,12 @@ export interface OutgoingRecord {
   readonly events: number;
 }
 
+/** One of the smaller records a too-large one is made into. */
+export interface ReshapedRecord {
+  readonly value: Buffer;
+  readonly events: number;
+}
+
 /** What a producer reports back to the collector core. */
 export interface ProducerCallbacks<T> {
   /**
@@ -44,9 +50,10 @@ export interface ProducerCallbacks<T> {
    * smaller values carrying the same events in the same order (a run split in two, or a
    * single event's text cut and flagged `truncated`), or null when even an empty event does
    * not fit — the record is then dropped, counted and logged, and its token acknowledged so
-   * that the pipeline goes on.
+   * that the pipeline goes on. A record of one event made into one smaller record was cut: the
+   * producer reports `eventCutToFit` once, when that record is acknowledged.
    */
-  reshape(value: Buffer, maxBytes: number): Buffer[] | null;
+  reshape(value: Buffer, maxBytes: number): ReshapedRecord[] | null;
 }
 
 /** The producer's part of the collector's telemetry. */

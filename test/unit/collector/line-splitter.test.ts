@@ -3,15 +3,15 @@ import assert from 'node:assert/strict';
 import iconv from 'iconv-lite';
 import { LineSplitter } from '../../../src/collector/line-splitter.js';
 import { createDecoder } from '../../../src/collector/decoder.js';
-import { flagNames } from '../../../src/collector/event-flags.js';
+import { flagNames } from '../../../src/schema/event-flags.js';
 
 function split(chunks: (string | Buffer)[], max = 1024, encoding = 'utf-8', flushPartial = false) {
   const s = new LineSplitter(max);
   const decode = createDecoder(encoding);
   const out: [string, number, number, string[]][] = [];
   const sink = (b: Buffer, st: number, en: number, off: number, len: number, fl: number) => {
-    const d = decode(b, st, en, fl);
-    out.push([d.text, off, len, flagNames(d.flags)]);
+    const text = decode.decode(b, st, en, fl);
+    out.push([text, off, len, flagNames(decode.flags)]);
   };
   for (const c of chunks) {
     const b = typeof c === 'string' ? Buffer.from(c) : c;

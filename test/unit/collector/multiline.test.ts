@@ -1,16 +1,38 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  DEFAULT_MULTILINE_RULE,
-  MultilineJoiner,
-  ruleForPath,
-  type MultilineEvent,
-} from '../../../src/collector/multiline.js';
+import { DEFAULT_MULTILINE_RULE, MultilineJoiner, ruleForPath } from '../../../src/collector/multiline.js';
 import type { MultilineRule } from '../../../src/config/types.js';
+import { FLAG_MULTILINE_TRUNCATED, FLAG_PARTIAL } from '../../../src/schema/event-flags.js';
+
+interface MultilineEvent {
+  text: string;
+  offset: number;
+  length: number;
+  flags: number;
+  /** Physical lines: they are joined by \n and contain none themselves. */
+  lines: number;
+  truncated: boolean;
+  partial: boolean;
+}
+
+/** Collects what a joiner emits as objects, for readable assertions. */
+function collect(out: MultilineEvent[]) {
+  return (text: string, offset: number, length: number, flags: number): void => {
+    out.push({
+      text,
+      offset,
+      length,
+      flags,
+      lines: text.split('\n').length,
+      truncated: (flags & FLAG_MULTILINE_TRUNCATED) !== 0,
+      partial: (flags & FLAG_PARTIAL) !== 0,
+    });
+  };
+}
 
 function join(lines: string[], rule: MultilineRule = DEFAULT_MULTILINE_RULE, flush = true) {
   const out: MultilineEvent[] = [];
-  const j = new MultilineJoiner(rule, (e) => out.push(e));
+  const j = new MultilineJoiner(rule, collect(out));
   let off = 0;
   for (const l of lines) {
     const len = Buffer.byteLength(l) + 1;
@@ -95,11 +117,7 @@ test('max lines and max bytes cut an event (flagged) without losing lines', () =
 test('timeout flush emits the held event', () => {
   let now = 1000;
   const out: MultilineEvent[] = [];
-  const j = new MultilineJoiner(
-    DEFAULT_MULTILINE_RULE,
-    (e) => out.push(e),
-    () => now,
-  );
+  const j = new MultilineJoiner(DEFAULT_MULTILINE_RULE, collect(out), () => now);
   j.push('last line', 0, 10);
   assert.equal(j.flushIfDue(), false);
   now += DEFAULT_MULTILINE_RULE.timeout_ms;

@@ -9,24 +9,13 @@ import assert from 'node:assert/strict';
 import { appendFileSync, linkSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Producer } from 'kafkajs';
 import { configFrom } from '../../../src/config/index.js';
 import { Collector } from '../../../src/collector/collector.js';
 import { noopEvents } from '../../../src/collector/events.js';
 import { silentLogger } from '../../../src/observability/logger.js';
+import { MemoryKafka } from '../../helpers/memory-producer.js';
 
 const RESCAN_MS = 200;
-
-function fakeProducer(sent: string[]): Producer {
-  return {
-    connect: async () => undefined,
-    disconnect: async () => undefined,
-    sendBatch: async ({ topicMessages }: { topicMessages: { messages: { value: unknown }[] }[] }) => {
-      for (const t of topicMessages) for (const m of t.messages) sent.push(String(m.value));
-      return [];
-    },
-  } as unknown as Producer;
-}
 
 async function until(fn: () => boolean, ms: number, what: string): Promise<number> {
   const t0 = Date.now();
@@ -53,7 +42,13 @@ test(
       writeFileSync(join(dir, `${f}.log`), `${f} first\n`);
       linkSync(join(dir, `${f}.log`), join(outside, `${f}.log`));
     }
-    const sent: string[] = [];
+    const kafka = new MemoryKafka();
+    const sent = {
+      some: (f: (v: string) => boolean) => kafka.messages().some(f),
+      get length() {
+        return kafka.messages().length;
+      },
+    };
     let bytesRead = 0;
     const events = { ...noopEvents, bytesRead: (b: number) => void (bytesRead += b) };
     const config = configFrom({
@@ -73,7 +68,7 @@ test(
       kafka: config.kafka,
       logger: silentLogger(),
       events,
-      producer: fakeProducer(sent),
+      producerFactory: kafka.factory,
     });
     await c.start();
     try {
@@ -95,7 +90,8 @@ test(
     }
 
     // Closed files: close them fast, then grow them with no event.
-    const sent2: string[] = [];
+    const kafka2 = new MemoryKafka();
+    const sent2 = { some: (f: (v: string) => boolean) => kafka2.messages().some(f) };
     const config2 = configFrom({
       kafka: { brokers: ['127.0.0.1:1'], topic: 't' },
       collector: {
@@ -113,7 +109,7 @@ test(
       kafka: config2.kafka,
       logger: silentLogger(),
       events: noopEvents,
-      producer: fakeProducer(sent2),
+      producerFactory: kafka2.factory,
     });
     await c2.start();
     try {

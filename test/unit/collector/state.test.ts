@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -11,6 +10,7 @@ import {
   type CheckpointEntry,
 } from '../../../src/collector/checkpoint-store.js';
 import { fingerprintOf, matchesFingerprint, FINGERPRINT_BYTES } from '../../../src/collector/identity.js';
+import { nodeFs } from '../../../src/collector/fs-port.js';
 import { AckTracker } from '../../../src/collector/ack-tracker.js';
 import { diffSnapshots, type FileStat } from '../../../src/collector/snapshot.js';
 import { PathMetadata } from '../../../src/collector/path-metadata.js';
@@ -59,11 +59,11 @@ test('identity: a growing small file keeps matching its prefix fingerprint; anot
   writeFileSync(f, 'hello\n');
   const small = fingerprintOf(Buffer.from('hello\n'));
   writeFileSync(f, 'hello\n' + 'x'.repeat(3000));
-  const h = await open(f, 'r');
+  const h = await nodeFs.openFile(f);
   assert.equal(await matchesFingerprint(h, small), true);
   await h.close();
   writeFileSync(f, 'other\n');
-  const h2 = await open(f, 'r');
+  const h2 = await nodeFs.openFile(f);
   assert.equal(await matchesFingerprint(h2, small), false);
   await h2.close();
   assert.equal(fingerprintOf(Buffer.alloc(5000)).length, FINGERPRINT_BYTES);

@@ -1,38 +1,33 @@
 /**
- * Batches encoded records and sends them to Kafka with acks=all, in order, one batch at a
- * time. Batches close on bytes, event count or linger time. A failed batch is retried
- * with backoff until it succeeds (or shutdown), so nothing is skipped and one file's
- * records never overtake each other; while it fails, the queue fills up, `hasRoom` turns
- * false, and the collector stops reading: memory stays bounded by `max_in_flight_bytes`.
+ * The producer port on kafkajs. Records are batched and sent with acks=all, in order, one
+ * batch at a time; batches close on bytes, events or linger time. A failed batch is retried
+ * with backoff until it succeeds (or shutdown), so nothing is skipped and one file's records
+ * never overtake each other; while it fails, batches pile up to their bounds, `hasRoom` turns
+ * false, and the collector stops reading: memory stays bounded.
  *
  * The broker refuses a record batch larger than the topic's `max.message.bytes`
  * (MESSAGE_TOO_LARGE; 1 MiB by default, compressed size). That is not retriable as it is:
  * the batch is split in halves, in order, down to single records, and a single record that
- * is still too large is cut (`cut`: message shortened, flagged `truncated`) until it fits.
- * The smallest size refused is remembered, so later batches are split before sending
+ * is still too large goes to `reshape` (a run split in two, or its one event cut) until it
+ * fits. The smallest size refused is remembered, so later batches are split before sending
  * instead of failing first. Nothing is retried forever and nothing is dropped silently.
  *
  * Why one batch at a time: kafkajs gives no ordering between concurrent send() calls when
  * one of them is retried, and the idempotent producer (maxInFlightRequests 1) serialises
- * requests to a broker anyway. Encoding and reading still overlap with the network wait.
+ * requests to a broker anyway. Reading and encoding still overlap with the network wait.
  */
 import PQueue from 'p-queue';
-import type { Message, Producer } from 'kafkajs';
-import type { CompressionTypes } from 'kafkajs';
-import type { CollectorEvents } from './events.js';
-
-export interface SenderOptions {
-  batchMaxBytes: number;
-  batchMaxEvents: number;
-  batchLingerMs: number;
-  maxInFlightBatches: number;
-  maxInFlightBytes: number;
-  compression: CompressionTypes;
-  requestTimeoutMs: number;
-}
-
-/** Re-encodes a record whose value is too large so that it is at most `maxBytes`, or null. */
-export type CutRecord<T> = (item: T, value: Buffer, maxBytes: number) => Buffer | null;
+import type { CompressionTypes, KafkaConfig as KafkaJsConfig, Message, Producer } from 'kafkajs';
+import { kafkajsCompression } from '../../config/kafkajs-codecs.js';
+import { createKafkajsRecordProducer } from './kafkajs-client.js';
+import type {
+  OutgoingRecord,
+  ProducerCallbacks,
+  ProducerEvents,
+  ProducerFactory,
+  ProducerSettings,
+  RecordProducer,
+} from './port.js';
 
 /** kafkajs wraps a protocol error in KafkaJSNonRetriableError; look through the chain. */
 export function isTooLarge(error: unknown): boolean {
@@ -43,12 +38,19 @@ export function isTooLarge(error: unknown): boolean {
   return false;
 }
 
+/**
+ * One batch: parallel arrays, one entry per record. A record reshaped into several carries
+ * its token on the last part only, so the token is acknowledged once every part is.
+ */
 interface Batch<T> {
   topics: string[];
   messages: Message[];
-  items: T[];
+  tokens: (T | null)[];
+  events: number[];
+  /** Value bytes before the first cut of a one-event record that was cut to fit, else null. */
+  cutFrom: (number | null)[];
   bytes: number;
-  events: number;
+  eventCount: number;
 }
 
 type Outcome = 'ok' | 'too-large' | 'gave-up';
@@ -58,14 +60,33 @@ function recordBytes(m: Message): number {
   return (m.value as Buffer).length + (m.key as string).length + 64;
 }
 
-export class KafkaSender<T> {
+/** Test hooks: extra kafkajs client options (a socketFactory through a proxy), or a ready producer. */
+export interface KafkajsHooks {
+  client?: Partial<KafkaJsConfig>;
+  producer?: Producer;
+}
+
+/** The kafkajs factory, optionally with test hooks. */
+export function kafkajsProducerFactory(hooks: KafkajsHooks = {}): ProducerFactory {
+  return (settings, callbacks, events) => {
+    const compression = kafkajsCompression(settings.kafka.compression);
+    const given = hooks.producer;
+    // A producer is replaced only after the broker refused a too-large batch (see #send).
+    const newProducer = given ? () => given : () => createKafkajsRecordProducer(settings.kafka, hooks.client);
+    return new KafkajsProducer(newProducer, settings, compression, callbacks, events);
+  };
+}
+
+export const createKafkajsProducer: ProducerFactory = kafkajsProducerFactory();
+
+class KafkajsProducer<T> implements RecordProducer<T> {
   #producer: Producer;
   readonly #newProducer: () => Producer;
-  readonly #opts: SenderOptions;
-  readonly #events: CollectorEvents;
-  readonly #onAcked: (items: T[]) => void;
-  readonly #cut: CutRecord<T>;
-  readonly #queue: PQueue;
+  readonly #settings: ProducerSettings;
+  readonly #compression: CompressionTypes;
+  readonly #callbacks: ProducerCallbacks<T>;
+  readonly #events: ProducerEvents;
+  readonly #queue = new PQueue({ concurrency: 1 });
   #open: Batch<T> | null = null;
   #linger: NodeJS.Timeout | null = null;
   #inFlightBytes = 0;
@@ -80,18 +101,17 @@ export class KafkaSender<T> {
 
   constructor(
     newProducer: () => Producer,
-    opts: SenderOptions,
-    events: CollectorEvents,
-    onAcked: (items: T[]) => void,
-    cut: CutRecord<T>,
+    settings: ProducerSettings,
+    compression: CompressionTypes,
+    callbacks: ProducerCallbacks<T>,
+    events: ProducerEvents,
   ) {
     this.#newProducer = newProducer;
     this.#producer = newProducer();
-    this.#opts = opts;
+    this.#settings = settings;
+    this.#compression = compression;
+    this.#callbacks = callbacks;
     this.#events = events;
-    this.#onAcked = onAcked;
-    this.#cut = cut;
-    this.#queue = new PQueue({ concurrency: 1 });
   }
 
   get inFlightBytes(): number {
@@ -102,60 +122,46 @@ export class KafkaSender<T> {
     return this.#up;
   }
 
-  /** Whether the collector may read more (in-flight bytes and batches below their bounds). */
   get hasRoom(): boolean {
     return (
-      this.#inFlightBytes < this.#opts.maxInFlightBytes && this.#batchesQueued < this.#opts.maxInFlightBatches
+      this.#inFlightBytes < this.#settings.maxInFlightBytes &&
+      this.#batchesQueued < this.#settings.maxInFlightBatches
     );
   }
 
-  /** Resolves when `hasRoom` becomes true. */
   waitForRoom(): Promise<void> {
     if (this.hasRoom) return Promise.resolve();
     return new Promise((resolve) => this.#roomWaiters.push(resolve));
   }
 
-  /** Adds one record; `item` comes back through onAcked once Kafka acknowledged it. */
-  add(topic: string, key: string, value: Buffer, headers: Message['headers'], item: T): void {
-    const size = value.length + key.length + 64;
+  send(record: OutgoingRecord, token: T): void {
+    const size = record.value.length + record.key.length + 64;
     let b = this.#open;
     // Close the batch before it would exceed its byte bound (a batch stays at most
     // batch_max_bytes unless one record alone is larger).
-    if (b && b.bytes + size > this.#opts.batchMaxBytes) {
-      this.flush();
+    if (b && b.bytes + size > this.#settings.batchMaxBytes) {
+      this.#flush();
       b = null;
     }
     if (!b) {
-      b = { topics: [], messages: [], items: [], bytes: 0, events: 0 };
+      b = { topics: [], messages: [], tokens: [], events: [], cutFrom: [], bytes: 0, eventCount: 0 };
       this.#open = b;
-      this.#linger = setTimeout(() => this.flush(), this.#opts.batchLingerMs);
+      this.#linger = setTimeout(() => this.#flush(), this.#settings.batchLingerMs);
     }
-    b.topics.push(topic);
-    b.messages.push({ key, value, headers });
-    b.items.push(item);
+    b.topics.push(record.topic);
+    b.messages.push({ key: record.key, value: record.value, headers: record.headers });
+    b.tokens.push(token);
+    b.events.push(record.events);
+    b.cutFrom.push(null);
     b.bytes += size;
-    b.events += 1;
+    b.eventCount += record.events;
     this.#inFlightBytes += size;
-    if (b.bytes >= this.#opts.batchMaxBytes || b.events >= this.#opts.batchMaxEvents) this.flush();
+    if (b.bytes >= this.#settings.batchMaxBytes || b.eventCount >= this.#settings.batchMaxEvents)
+      this.#flush();
   }
 
-  /** Closes the open batch and queues it for sending. */
-  flush(): void {
-    if (this.#linger) clearTimeout(this.#linger);
-    this.#linger = null;
-    const b = this.#open;
-    if (!b) return;
-    this.#open = null;
-    this.#batchesQueued += 1;
-    void this.#queue.add(() => this.#send(b));
-  }
-
-  /**
-   * Sends what is open and waits until every queued batch is acknowledged or `timeoutMs`
-   * passed. Returns whether everything was acknowledged.
-   */
   async drain(timeoutMs: number): Promise<boolean> {
-    this.flush();
+    this.#flush();
     this.#giveUpAtMs = Date.now() + timeoutMs;
     this.#stopping = true;
     let timer: NodeJS.Timeout | undefined;
@@ -170,24 +176,34 @@ export class KafkaSender<T> {
   async close(): Promise<void> {
     this.#stopping = true;
     this.#giveUpAtMs = 0;
+    if (this.#linger) clearTimeout(this.#linger);
     this.#queue.clear();
     if (this.#connected) await this.#producer.disconnect().catch(() => undefined);
     this.#connected = false;
   }
 
-  /** Sends one batch as consecutive ranges, in order, splitting and cutting on MESSAGE_TOO_LARGE. */
+  /** Closes the open batch and queues it for sending. */
+  #flush(): void {
+    if (this.#linger) clearTimeout(this.#linger);
+    this.#linger = null;
+    const b = this.#open;
+    if (!b) return;
+    this.#open = null;
+    this.#batchesQueued += 1;
+    void this.#queue.add(() => this.#send(b));
+  }
+
+  /** Sends one batch as consecutive ranges, in order, splitting and reshaping on MESSAGE_TOO_LARGE. */
   async #send(b: Batch<T>): Promise<void> {
     const ranges: [number, number][] = [];
-    /** Records cut to fit: index -> value bytes before the first cut (reported once sent). */
-    const cutFrom = new Map<number, number>();
     this.#splitToCap(b, 0, b.messages.length, ranges);
     while (ranges.length > 0) {
       const [start, end] = ranges[0]!;
-      const outcome = await this.#sendRange(b, start, end, cutFrom);
+      const outcome = await this.#sendRange(b, start, end);
       if (outcome === 'gave-up') break;
       if (outcome === 'ok') {
         ranges.shift();
-        this.#onAcked(start === 0 && end === b.items.length ? b.items : b.items.slice(start, end));
+        this.#acknowledge(b, start, end);
         continue;
       }
       // Too large. The broker may have appended other partitions of the same request; the
@@ -203,22 +219,49 @@ export class KafkaSender<T> {
         ranges.splice(0, 1, [start, mid], [mid, end]);
         continue;
       }
-      const m = b.messages[start]!;
-      const before = (m.value as Buffer).length;
-      const cut = this.#cut(b.items[start]!, m.value as Buffer, Math.floor(before / 2));
-      if (cut === null) {
-        // Even an empty message does not fit: a topic limit below a record's own metadata.
-        // Dropped, loudly: the pipeline must not stop for it.
-        this.#events.eventCutToFit(b.topics[start]!, before, 0);
-        this.#events.sendFailed('MESSAGE_TOO_LARGE', 'record dropped: even its metadata exceeds the limit');
-        ranges.shift();
-        this.#onAcked([b.items[start]!]);
-        continue;
-      }
-      m.value = cut;
-      if (!cutFrom.has(start)) cutFrom.set(start, before);
+      this.#reshapeOne(b, start, ranges);
     }
     this.#release(b);
+  }
+
+  /** Replaces the single too-large record at `i` by the parts `reshape` makes of it. */
+  #reshapeOne(b: Batch<T>, i: number, ranges: [number, number][]): void {
+    const m = b.messages[i]!;
+    const value = m.value as Buffer;
+    const parts = this.#callbacks.reshape(value, Math.floor(value.length / 2));
+    if (parts === null || parts.length === 0) {
+      // Even an empty event does not fit: a topic limit below a record's own metadata.
+      // Dropped, loudly: the pipeline must not stop for it.
+      this.#events.sendFailed('MESSAGE_TOO_LARGE', 'record dropped: even its metadata exceeds the limit');
+      ranges.shift();
+      this.#acknowledge(b, i, i + 1);
+      return;
+    }
+    const token = b.tokens[i]!;
+    const extra = parts.length - 1;
+    // One event made into one smaller record: a cut, reported once when it is acknowledged.
+    const cutFrom = b.events[i] === 1 && parts.length === 1 ? (b.cutFrom[i] ?? value.length) : null;
+    b.cutFrom.splice(i, 1, ...parts.map(() => cutFrom));
+    b.topics.splice(i, 1, ...parts.map(() => b.topics[i]!));
+    b.messages.splice(i, 1, ...parts.map((p) => ({ key: m.key, value: p.value, headers: m.headers })));
+    b.tokens.splice(i, 1, ...parts.map((_, k) => (k === extra ? token : null)));
+    b.events.splice(i, 1, ...parts.map((p) => p.events));
+    // The ranges after this one shift by the records added.
+    ranges[0] = [i, i + parts.length];
+    for (let r = 1; r < ranges.length; r++) ranges[r] = [ranges[r]![0] + extra, ranges[r]![1] + extra];
+    if (parts.length > 1) {
+      // Parts go one by one: each is retried, and reshaped again, on its own.
+      ranges.splice(0, 1, ...parts.map((_, k): [number, number] => [i + k, i + k + 1]));
+    }
+  }
+
+  #acknowledge(b: Batch<T>, start: number, end: number): void {
+    const tokens: T[] = [];
+    for (let i = start; i < end; i++) {
+      const t = b.tokens[i];
+      if (t !== null && t !== undefined) tokens.push(t);
+    }
+    if (tokens.length > 0) this.#callbacks.acknowledged(tokens);
   }
 
   /** Pushes [start, end) as ranges of at most the learned size cap (single records always pass). */
@@ -250,12 +293,7 @@ export class KafkaSender<T> {
   }
 
   /** Sends records [start, end) until acknowledged; retriable failures back off and retry. */
-  async #sendRange(
-    b: Batch<T>,
-    start: number,
-    end: number,
-    cutFrom: ReadonlyMap<number, number>,
-  ): Promise<Outcome> {
+  async #sendRange(b: Batch<T>, start: number, end: number): Promise<Outcome> {
     const byTopic = new Map<string, Message[]>();
     for (let i = start; i < end; i++) {
       const topic = b.topics[i]!;
@@ -278,8 +316,8 @@ export class KafkaSender<T> {
         await this.#producer.sendBatch({
           topicMessages,
           acks: -1,
-          compression: this.#opts.compression,
-          timeout: this.#opts.requestTimeoutMs,
+          compression: this.#compression,
+          timeout: this.#settings.kafka.request_timeout_ms,
         });
         if (!this.#up) {
           this.#up = true;
@@ -288,12 +326,11 @@ export class KafkaSender<T> {
         let events = 0;
         let bytes = 0;
         for (let i = start; i < end; i++) {
-          const m = b.messages[i]!;
-          const before = cutFrom.get(i);
-          if (before !== undefined)
-            this.#events.eventCutToFit(b.topics[i]!, before, (m.value as Buffer).length);
-          events += 1;
-          bytes += recordBytes(m);
+          events += b.events[i]!;
+          bytes += recordBytes(b.messages[i]!);
+          const before = b.cutFrom[i];
+          if (before !== null && before !== undefined)
+            this.#events.eventCutToFit(b.topics[i]!, before, (b.messages[i]!.value as Buffer).length);
         }
         this.#events.batchAcknowledged(events, bytes);
         return 'ok';

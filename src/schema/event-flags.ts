@@ -8,7 +8,8 @@ export const FLAG_PARTIAL = 4;
 export const FLAG_MULTILINE = 8;
 export const FLAG_MULTILINE_TRUNCATED = 16;
 
-const NAMES: readonly [number, string][] = [
+/** Each flag bit and its name in the record's `flags` array, in the order they are written. */
+export const FLAG_NAMES: readonly (readonly [number, string])[] = [
   [FLAG_TRUNCATED, 'truncated'],
   [FLAG_INVALID_UTF8, 'invalid_utf8'],
   [FLAG_PARTIAL, 'partial'],
@@ -22,6 +23,6 @@ const EMPTY: string[] = [];
 export function flagNames(flags: number): string[] {
   if (flags === 0) return EMPTY;
   const names: string[] = [];
-  for (const [bit, name] of NAMES) if (flags & bit) names.push(name);
+  for (const [bit, name] of FLAG_NAMES) if (flags & bit) names.push(name);
   return names;
 }

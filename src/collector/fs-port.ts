@@ -1,0 +1,50 @@
+/**
+ * The file system as the collector core sees it: opening a file to tail, listing a folder,
+ * a stat. The loop and the tailer get it injected, so tests can make an open fail
+ * (EMFILE, EACCES) where running as root cannot; production uses `nodeFs`.
+ */
+import { fstatSync, lstatSync, readSync, statSync, type BigIntStats } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { scanDirectory, type DirScan, type ScanOptions } from './scanner.js';
+
+/**
+ * What the tailer does with an open file. Reads and stats are synchronous: a read pass is a
+ * few reads of at most 128 KiB from the page cache, and a promise plus a thread-pool round trip
+ * per read cost four times the CPU of the read itself (and, with the process pinned to one
+ * core, the pool's threads compete with the loop for it).
+ */
+export interface TailFile {
+  read(buf: Buffer, offset: number, length: number, position: number): number;
+  stat(): BigIntStats;
+  close(): Promise<void>;
+}
+
+export interface CollectorFs {
+  /** Opens a file for reading; rejects with a Node errno error (ENOENT, EACCES, EMFILE, ...). */
+  openFile(path: string): Promise<TailFile>;
+  scanDirectory(dir: string, opts: ScanOptions): DirScan;
+  /** A sync stat (lstat unless `follow`), undefined when the path is gone or unreadable. */
+  statPath(path: string, follow: boolean): BigIntStats | undefined;
+}
+
+export const nodeFs: CollectorFs = {
+  async openFile(path) {
+    const handle = await open(path, 'r');
+    const fd = handle.fd;
+    return {
+      read: (buf, offset, length, position) => readSync(fd, buf, offset, length, position),
+      stat: () => fstatSync(fd, { bigint: true }),
+      close: () => handle.close(),
+    };
+  },
+  scanDirectory,
+  statPath(path, follow) {
+    try {
+      return follow
+        ? statSync(path, { bigint: true, throwIfNoEntry: false })
+        : lstatSync(path, { bigint: true, throwIfNoEntry: false });
+    } catch {
+      return undefined;
+    }
+  },
+};
