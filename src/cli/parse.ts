@@ -7,17 +7,19 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { repairUtf8 } from '../collector/decoder.js';
+import { LineSplitter } from '../collector/line-splitter.js';
 import {
   DEFAULT_MULTILINE_RULE,
   MultilineJoiner,
   ruleForPath,
+  type EventSink,
   type MultilineRule,
 } from '../collector/multiline.js';
 import { configFromArgs, configHelp, configOptions } from '../config/index.js';
 import { resolvePipelinesDir } from './pipelines-dir.js';
-import { flagNames } from '../schema/event-flags.js';
+import { FLAG_INVALID_UTF8, FLAG_PARTIAL, flagNames } from '../schema/event-flags.js';
 import { UsageError } from '../errors.js';
 import { parseCommandArgs } from './args.js';
 import {
@@ -63,7 +65,11 @@ export interface ParseOptions {
   multilineRule?: MultilineRule;
   collectedAt: number;
   host?: string;
+  /** Longer lines are cut and flagged, as collector.max_event_bytes does (default 256 KiB). */
+  maxEventBytes?: number;
 }
+
+const DEFAULT_MAX_EVENT_BYTES = 256 * 1024;
 
 export interface ParseSummary {
   events: number;
@@ -80,16 +86,28 @@ export interface RawEvent {
 }
 
 /** Turns physical lines into events: one per line, or joined by multiline rules. */
-export interface EventAssembler {
-  push(line: string, offset: number, length: number): void;
+interface EventAssembler {
+  push: EventSink;
+  /** The chunk the last lines came from may be reused now. */
+  endOfChunk(): void;
   /** Emits what is held (end of input). */
   flush(): void;
 }
 
+/** An event's UTF-8 bytes as text, U+FFFD for invalid bytes, flagged as the collector would. */
+function rawEvent(buf: Buffer, start: number, end: number, offset: number, bits: number): RawEvent {
+  const invalid = repairUtf8(buf, start, end) !== null;
+  return {
+    text: buf.toString('utf8', start, end),
+    offset,
+    flags: flagNames(invalid ? bits | FLAG_INVALID_UTF8 : bits),
+  };
+}
+
 function lineAssembler(onEvent: (event: RawEvent) => void): EventAssembler {
   return {
-    push: (line, offset) =>
-      onEvent({ text: line, offset, flags: line.includes('\uFFFD') ? ['invalid_utf8'] : [] }),
+    push: (buf, start, end, offset, _length, bits) => onEvent(rawEvent(buf, start, end, offset, bits)),
+    endOfChunk: () => undefined,
     flush: () => undefined,
   };
 }
@@ -101,17 +119,20 @@ function multilineAssembler(
   onEvent: (event: RawEvent) => void,
 ): EventAssembler {
   const rule: MultilineRule = start === undefined ? baseRule : { ...baseRule, start, continuation: null };
-  const joiner = new MultilineJoiner(rule, (text, offset, _length, bits) => {
-    const flags = flagNames(bits).slice();
-    if (text.includes('\uFFFD') && !flags.includes('invalid_utf8')) flags.push('invalid_utf8');
-    onEvent({ text, offset, flags });
-  });
-  return { push: (line, offset, length) => joiner.push(line, offset, length), flush: () => joiner.flush() };
+  const joiner = new MultilineJoiner(rule, (buf, s, e, offset, _length, bits) =>
+    onEvent(rawEvent(buf, s, e, offset, bits)),
+  );
+  return {
+    push: (buf, s, e, offset, length, bits) => joiner.push(buf, s, e, offset, length, bits),
+    endOfChunk: () => joiner.endOfChunk(),
+    flush: () => joiner.flush(),
+  };
 }
 
 /**
- * Parses a stream of lines; `write` gets one NDJSON line per document and may return a promise
- * to apply backpressure.
+ * Parses a byte stream; `write` gets one NDJSON line per document and may return a promise
+ * to apply backpressure. Lines are split as the collector splits them (a trailing `\r` is
+ * dropped, a line over `maxEventBytes` is cut and flagged `truncated`).
  */
 export async function parseStream(
   set: PipelineSet,
@@ -148,15 +169,17 @@ export async function parseStream(
       await write(JSON.stringify(output.doc) + '\n');
     }
   };
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  let offset = 0;
-  for await (const rawLine of lines) {
-    const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
-    const length = Buffer.byteLength(rawLine, 'utf8') + 1;
-    assembler.push(line, offset, length);
-    offset += length;
+  const splitter = new LineSplitter(options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES);
+  for await (const chunk of input) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Buffer);
+    splitter.push(buf, 0, buf.length, assembler.push);
+    assembler.endOfChunk();
     if (pending.length > 0) await emitPending();
   }
+  // A last line without a newline is an event of its own, as the collector's partial-line timeout makes it.
+  splitter.flushPartial((buf, s, e, offset, length, bits) =>
+    assembler.push(buf, s, e, offset, length, bits & ~FLAG_PARTIAL),
+  );
   assembler.flush();
   await emitPending();
   return summary;
@@ -253,6 +276,7 @@ export async function run(argv: string[]): Promise<number> {
       multilineStart: values['multiline-start'],
       collectedAt,
       host: values.host,
+      maxEventBytes: config?.collector.max_event_bytes,
     },
     writeToStdout,
   );

@@ -512,7 +512,8 @@ export class Collector {
         decoder: this.#decoderFor(path),
         fs: this.#fs,
         now: this.#now,
-        onEvent: (tail, text, offset, length, flags) => this.#records.add(tail, text, offset, length, flags),
+        onEvent: (tail, buf, start, end, offset, length, flags) =>
+          this.#records.add(tail, buf, start, end, offset, length, flags),
       },
     );
     this.#registry.add(t);

@@ -1,7 +1,9 @@
 /**
- * Turns a line's bytes into text. UTF-8 is decoded by Node directly; other ASCII-compatible
- * encodings (gbk, gb18030, latin1, ...) through iconv-lite. Invalid bytes become U+FFFD and
- * the line is flagged `invalid_utf8` — kept, never dropped (guarantee 5).
+ * Turns a line's bytes into UTF-8 bytes. UTF-8 files pass through untouched (a line cut at
+ * `max_event_bytes` is backed off a split character); whether they are valid is checked
+ * once per event (`validUtf8Event`), not per line. Other ASCII-compatible encodings (gbk,
+ * gb18030, latin1, ...) are converted through iconv-lite. Invalid bytes become U+FFFD and
+ * the event is flagged `invalid_utf8` — kept, never dropped (guarantee 5).
  */
 import { isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
@@ -9,12 +11,18 @@ import { FLAG_INVALID_UTF8, FLAG_TRUNCATED } from '../schema/event-flags.js';
 import { utf8Boundary } from '../schema/utf8.js';
 
 /**
- * Decodes one line at a time. `flags` holds the line's flags after the last `decode` (the
- * caller's flags plus `invalid_utf8`), so a line costs its string and nothing else.
+ * Converts one line at a time; after `decode`, the line is `bytes[start..end)` with `flags`
+ * (the caller's plus `invalid_utf8` where the conversion found bad bytes). Valid only until
+ * the next call.
  */
 export interface LineDecoder {
-  decode(buf: Buffer, start: number, end: number, flags: number): string;
+  decode(buf: Buffer, start: number, end: number, flags: number): void;
+  readonly bytes: Buffer;
+  readonly start: number;
+  readonly end: number;
   readonly flags: number;
+  /** The bytes passed through as read: events must still be checked for valid UTF-8. */
+  readonly passThrough: boolean;
 }
 
 const UTF8 = new Set(['utf-8', 'utf8']);
@@ -31,32 +39,49 @@ export function encodingProblem(encoding: string): string | null {
   return null;
 }
 
-class Utf8Decoder implements LineDecoder {
+class Utf8PassThrough implements LineDecoder {
+  readonly passThrough = true;
+  bytes: Buffer = Buffer.alloc(0);
+  start = 0;
+  end = 0;
   flags = 0;
 
-  decode(buf: Buffer, start: number, end: number, flags: number): string {
-    const stop = flags & FLAG_TRUNCATED ? utf8Boundary(buf, start, end) : end;
-    const text = buf.toString('utf8', start, stop);
-    // U+FFFD may be genuine text; only the byte check tells (and runs only when needed).
-    this.flags =
-      text.includes('\uFFFD') && !isUtf8(buf.subarray(start, stop)) ? flags | FLAG_INVALID_UTF8 : flags;
-    return text;
+  decode(buf: Buffer, start: number, end: number, flags: number): void {
+    this.bytes = buf;
+    this.start = start;
+    this.end = flags & FLAG_TRUNCATED ? utf8Boundary(buf, start, end) : end;
+    this.flags = flags;
   }
 }
 
 class IconvDecoder implements LineDecoder {
+  readonly passThrough = false;
+  bytes: Buffer = Buffer.alloc(0);
+  start = 0;
+  end = 0;
   flags = 0;
 
   constructor(private readonly encoding: string) {}
 
-  decode(buf: Buffer, start: number, end: number, flags: number): string {
+  decode(buf: Buffer, start: number, end: number, flags: number): void {
     const text = iconv.decode(buf.subarray(start, end), this.encoding);
+    this.bytes = Buffer.from(text, 'utf8');
+    this.start = 0;
+    this.end = this.bytes.length;
     this.flags = text.includes('\uFFFD') ? flags | FLAG_INVALID_UTF8 : flags;
-    return text;
   }
 }
 
-/** A decoder for `encoding` (one per file: it keeps the last line's flags). */
+/** A decoder for `encoding` (its fields hold the last line only, so one may serve many files). */
 export function createDecoder(encoding: string): LineDecoder {
-  return UTF8.has(encoding.toLowerCase()) ? new Utf8Decoder() : new IconvDecoder(encoding);
+  return UTF8.has(encoding.toLowerCase()) ? new Utf8PassThrough() : new IconvDecoder(encoding);
+}
+
+/**
+ * An event of UTF-8 as read: the same bytes when valid, else its text with U+FFFD for every
+ * invalid sequence, and `invalid_utf8` in the flags. Returns null when the bytes are valid.
+ */
+export function repairUtf8(buf: Buffer, start: number, end: number): Buffer | null {
+  if (isUtf8(buf.subarray(start, end))) return null;
+  return Buffer.from(buf.toString('utf8', start, end), 'utf8');
 }

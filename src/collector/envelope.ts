@@ -5,8 +5,8 @@
  * stage looks at the inner content, while the raw envelope lines travel on unchanged for
  * the normalizer to unwrap (pipelines/README.md, step 1).
  *
- * This runs on every line the collector reads, so a line that is no envelope is told apart
- * by a few character tests, without a regular expression or an allocation.
+ * This runs on every line the collector reads, on its bytes: a line that is no envelope is
+ * told apart by a few byte tests, without a string, a regular expression or an allocation.
  */
 
 export interface Envelope {
@@ -17,92 +17,92 @@ export interface Envelope {
   complete: boolean;
 }
 
-const ZERO = 0x30;
-const NINE = 0x39;
-const isDigit = (c: number): boolean => c >= ZERO && c <= NINE;
+const isDigit = (c: number | undefined): boolean => c !== undefined && c >= 0x30 && c <= 0x39;
 
 /** `count` digits at `at`. */
-function digits(s: string, at: number, count: number): boolean {
-  for (let i = at; i < at + count; i++) if (!isDigit(s.charCodeAt(i))) return false;
+function digits(buf: Buffer, at: number, count: number): boolean {
+  for (let i = at; i < at + count; i++) if (!isDigit(buf[i])) return false;
   return true;
 }
 
-/**
- * Length of a CRI prefix `<RFC3339Nano> <stdout|stderr> [<P|F> ]` at the start of `line`, and
- * whether the tag is `P`, or -1 when `line` has none. The old form has no P/F tag and is a
- * full line.
- */
-function criPrefix(line: string, out: { partial: boolean }): number {
-  // 2024-05-01T10:00:00... then a space and the stream name: most lines that start with an
-  // ISO time are no envelope, and the stream name after the first space tells them apart.
-  if (line.length < 27 || line.charCodeAt(4) !== 0x2d || line.charCodeAt(10) !== 0x54) return -1;
-  const space = line.indexOf(' ', 19);
-  if (space < 0 || !(line.startsWith('stdout ', space + 1) || line.startsWith('stderr ', space + 1)))
-    return -1;
-  if (!isCriTime(line, space)) return -1;
-  const i = space + 8;
-  const tag = line.charCodeAt(i);
-  if (
-    (tag === 0x50 || tag === 0x46) /* P F */ &&
-    (i + 1 === line.length || line.charCodeAt(i + 1) === 0x20)
-  ) {
-    out.partial = tag === 0x50;
-    return Math.min(line.length, i + 2);
-  }
-  out.partial = false;
-  return i;
+function startsWith(buf: Buffer, at: number, end: number, ascii: string): boolean {
+  if (end - at < ascii.length) return false;
+  for (let i = 0; i < ascii.length; i++) if (buf[at + i] !== ascii.charCodeAt(i)) return false;
+  return true;
 }
 
-/** `line[0..end)` is an RFC 3339 time with a zone: 2024-05-01T10:00:00[.fraction](Z|+08:00|+0800). */
-function isCriTime(line: string, end: number): boolean {
-  if (!digits(line, 0, 4) || !digits(line, 5, 2) || line.charCodeAt(7) !== 0x2d || !digits(line, 8, 2))
+/** `buf[start..end)` is an RFC 3339 time with a zone: 2024-05-01T10:00:00[.fraction](Z|+08:00|+0800). */
+function isCriTime(buf: Buffer, start: number, end: number): boolean {
+  const s = start;
+  if (!digits(buf, s, 4) || !digits(buf, s + 5, 2) || buf[s + 7] !== 0x2d || !digits(buf, s + 8, 2))
     return false;
-  if (!digits(line, 11, 2) || line.charCodeAt(13) !== 0x3a || !digits(line, 14, 2)) return false;
-  if (line.charCodeAt(16) !== 0x3a || !digits(line, 17, 2)) return false;
-  let i = 19;
-  if (line.charCodeAt(i) === 0x2e /* . */) {
+  if (!digits(buf, s + 11, 2) || buf[s + 13] !== 0x3a || !digits(buf, s + 14, 2)) return false;
+  if (buf[s + 16] !== 0x3a || !digits(buf, s + 17, 2)) return false;
+  let i = s + 19;
+  if (buf[i] === 0x2e /* . */) {
     i += 1;
-    const start = i;
-    while (isDigit(line.charCodeAt(i))) i += 1;
-    if (i === start) return false;
+    const first = i;
+    while (i < end && isDigit(buf[i])) i += 1;
+    if (i === first) return false;
   }
-  const zone = line.charCodeAt(i);
+  const zone = buf[i];
   if (zone === 0x5a /* Z */) return i + 1 === end;
   if (zone !== 0x2b && zone !== 0x2d /* + - */) return false;
-  if (!digits(line, i + 1, 2)) return false;
+  if (!digits(buf, i + 1, 2)) return false;
   i += 3;
-  if (line.charCodeAt(i) === 0x3a) i += 1;
-  return digits(line, i, 2) && i + 2 === end;
+  if (buf[i] === 0x3a) i += 1;
+  return i + 2 === end && digits(buf, i, 2);
 }
 
-/** A reusable reader of envelopes: `read` fills `inner` and `complete` without allocating. */
+/** A reusable reader of envelopes: `read` fills the fields below without allocating (CRI). */
 export class EnvelopeReader {
   kind: 'docker' | 'cri' | null = null;
-  inner = '';
+  /** False for a part that the runtime split off a longer line. */
   complete = true;
-  readonly #cri = { partial: false };
+  /** The inner content: `innerBuf[innerStart..innerEnd)` (the line itself for CRI). */
+  innerBuf: Buffer = Buffer.alloc(0);
+  innerStart = 0;
+  innerEnd = 0;
 
-  /** Reads `line`'s envelope; false (and `kind` null) when it has none. */
-  read(line: string): boolean {
+  /** Reads the envelope of the line `buf[start..end)`; false (and `kind` null) when it has none. */
+  read(buf: Buffer, start: number, end: number): boolean {
     this.kind = null;
-    const first = line.charCodeAt(0);
-    if (first === 0x7b /* { */) return this.#docker(line);
-    if (isDigit(first)) {
-      const end = criPrefix(line, this.#cri);
-      if (end < 0) return false;
-      this.kind = 'cri';
-      this.inner = line.slice(end);
-      this.complete = !this.#cri.partial;
-      return true;
-    }
+    const first = buf[start];
+    if (first === 0x7b /* { */) return this.#docker(buf, start, end);
+    if (isDigit(first)) return this.#cri(buf, start, end);
     return false;
   }
 
-  #docker(line: string): boolean {
-    if (!line.includes('"log"')) return false;
+  /** `<RFC3339Nano> <stdout|stderr> [<P|F> ]<content>`; the old form has no P/F tag. */
+  #cri(buf: Buffer, start: number, end: number): boolean {
+    // Most lines that start with an ISO time are no envelope: the stream name after the first
+    // space tells them apart before the time is checked.
+    if (end - start < 27 || buf[start + 4] !== 0x2d || buf[start + 10] !== 0x54) return false;
+    const space = buf.indexOf(0x20, start + 19);
+    if (space < 0 || space >= end) return false;
+    if (!startsWith(buf, space + 1, end, 'stdout ') && !startsWith(buf, space + 1, end, 'stderr '))
+      return false;
+    if (!isCriTime(buf, start, space)) return false;
+    let i = space + 8;
+    const tag = buf[i];
+    this.complete = true;
+    if ((tag === 0x50 || tag === 0x46) /* P F */ && (i + 1 === end || buf[i + 1] === 0x20)) {
+      this.complete = tag !== 0x50;
+      i = Math.min(end, i + 2);
+    }
+    this.kind = 'cri';
+    this.innerBuf = buf;
+    this.innerStart = i;
+    this.innerEnd = end;
+    return true;
+  }
+
+  #docker(buf: Buffer, start: number, end: number): boolean {
+    const at = buf.indexOf('"log"', start);
+    if (at < 0 || at >= end) return false;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(line);
+      parsed = JSON.parse(buf.toString('utf8', start, end));
     } catch {
       return false; // a corrupt envelope is just a line; the normalizer tags it
     }
@@ -113,14 +113,22 @@ export class EnvelopeReader {
     let inner = complete ? log.slice(0, -1) : log;
     if (complete && inner.endsWith('\r')) inner = inner.slice(0, -1);
     this.kind = 'docker';
-    this.inner = inner;
     this.complete = complete;
+    this.innerBuf = Buffer.from(inner, 'utf8');
+    this.innerStart = 0;
+    this.innerEnd = this.innerBuf.length;
     return true;
   }
 }
 
-/** One line's envelope as an object (for callers off the hot path), or null. */
+/** One line's envelope as an object (for callers off the hot path, and tests), or null. */
 export function parseEnvelope(line: string): Envelope | null {
   const r = new EnvelopeReader();
-  return r.read(line) ? { kind: r.kind!, inner: r.inner, complete: r.complete } : null;
+  const buf = Buffer.from(line, 'utf8');
+  if (!r.read(buf, 0, buf.length)) return null;
+  return {
+    kind: r.kind!,
+    inner: r.innerBuf.toString('utf8', r.innerStart, r.innerEnd),
+    complete: r.complete,
+  };
 }

@@ -10,10 +10,10 @@
  * fields.
  */
 import type { MultilineRule } from '../config/types.js';
-import { FLAG_INVALID_UTF8, FLAG_PARTIAL, FLAG_TRUNCATED } from '../schema/event-flags.js';
+import { FLAG_INVALID_UTF8, FLAG_PARTIAL, FLAG_TRUNCATED, RECORD_FLAGS } from '../schema/event-flags.js';
 import { encodeRunHeader, type RunHeader } from '../schema/run-encoder.js';
 import { AckTracker } from './ack-tracker.js';
-import type { LineDecoder } from './decoder.js';
+import { repairUtf8, type LineDecoder } from './decoder.js';
 import type { CollectorFs, TailFile } from './fs-port.js';
 import {
   FINGERPRINT_BYTES,
@@ -23,7 +23,7 @@ import {
   type FileKey,
   type Fingerprint,
 } from './identity.js';
-import { LineSplitter, type LineSink } from './line-splitter.js';
+import { FLAG_UTF8_UNCHECKED, LineSplitter, type LineSink } from './line-splitter.js';
 import { MultilineJoiner } from './multiline.js';
 import { assertTransition, type TailState } from './tail-state.js';
 
@@ -34,8 +34,19 @@ export interface TailerOptions {
   decoder: LineDecoder;
   fs: CollectorFs;
   now(): number;
-  /** One finished event (a line or a joined multi-line event), in file order. */
-  onEvent(tail: FileTailer, text: string, offset: number, length: number, flags: number): void;
+  /**
+   * One finished event (a line or a joined multi-line event), in file order: its UTF-8 text is
+   * `buf[start..end)`, valid only during the call.
+   */
+  onEvent(
+    tail: FileTailer,
+    buf: Buffer,
+    start: number,
+    end: number,
+    offset: number,
+    length: number,
+    flags: number,
+  ): void;
 }
 
 export interface TailInit {
@@ -148,15 +159,25 @@ export class FileTailer {
     this.#lastActiveMs = opts.now();
     this.#lastGrowthMs = this.#lastActiveMs;
     this.acks = new AckTracker(init.offset);
-    this.#splitter = new LineSplitter(opts.maxEventBytes, init.offset);
+    this.#splitter = new LineSplitter(opts.maxEventBytes, init.offset, opts.decoder.passThrough);
     this.#joiner = new MultilineJoiner(
       opts.rule,
-      (text, offset, length, flags) => opts.onEvent(this, text, offset, length, flags),
+      (buf, start, end, offset, length, lineFlags) => {
+        const flags = lineFlags & RECORD_FLAGS;
+        // Lines checked with their chunk (line-splitter.ts) need no second look.
+        const repaired = lineFlags & FLAG_UTF8_UNCHECKED ? repairUtf8(buf, start, end) : null;
+        if (repaired === null) {
+          opts.onEvent(this, buf, start, end, offset, length, flags);
+          return;
+        }
+        if (this.#pass) this.#pass.invalidUtf8 += 1;
+        opts.onEvent(this, repaired, 0, repaired.length, offset, length, flags | FLAG_INVALID_UTF8);
+      },
       opts.now,
     );
     const decoder = opts.decoder;
     this.#sink = (buf, start, end, offset, length, lineFlags) => {
-      const text = decoder.decode(buf, start, end, lineFlags);
+      decoder.decode(buf, start, end, lineFlags);
       const flags = decoder.flags;
       const pass = this.#pass;
       if (pass) {
@@ -166,7 +187,7 @@ export class FileTailer {
         if (flags & FLAG_PARTIAL) pass.partial += 1;
         if (offset < this.#resendUntil) pass.resent += 1;
       }
-      this.#joiner.push(text, offset, length, flags);
+      this.#joiner.push(decoder.bytes, decoder.start, decoder.end, offset, length, flags);
     };
   }
 
@@ -297,7 +318,7 @@ export class FileTailer {
     // Offsets repeat from here: a new generation keeps the new events' ids apart.
     this.#generation += 1;
     this.#headerStamp += 1;
-    this.#splitter = new LineSplitter(this.#opts.maxEventBytes, offset);
+    this.#splitter = new LineSplitter(this.#opts.maxEventBytes, offset, this.#opts.decoder.passThrough);
     this.acks.reset(offset);
     this.#resendUntil = 0;
   }
@@ -321,6 +342,7 @@ export class FileTailer {
           break;
         }
         this.#splitter.push(buf, 0, bytesRead, this.#sink);
+        this.#joiner.endOfChunk();
         pass.bytes += bytesRead;
       }
       if (pass.bytes > 0) {
@@ -344,6 +366,7 @@ export class FileTailer {
     try {
       if (this.#splitter.pendingBytes > 0 && nowMs - this.#lastGrowthMs >= this.#opts.partialLineTimeoutMs) {
         this.#splitter.flushPartial(this.#sink);
+        this.#joiner.endOfChunk();
       }
       this.#joiner.flushIfDue(nowMs);
     } finally {

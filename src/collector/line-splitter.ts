@@ -6,8 +6,18 @@
  * Offsets are file offsets. Every emitted line carries the bytes it occupies in the file
  * (terminator and skipped bytes included), so `offset + length` is always the place to
  * resume after it — which is what the checkpoint stores.
+ *
+ * With `checkUtf8`, the lines that lie whole inside one pushed chunk are checked for valid
+ * UTF-8 in one call per chunk; any other line is flagged FLAG_UTF8_UNCHECKED for its reader.
  */
+import { isUtf8 } from 'node:buffer';
 import { FLAG_PARTIAL, FLAG_TRUNCATED } from '../schema/event-flags.js';
+
+/**
+ * Not a record flag: the line's bytes were not checked for valid UTF-8 with the chunk they
+ * came in (they spanned chunks, or the chunk was not valid), so the event must be checked.
+ */
+export const FLAG_UTF8_UNCHECKED = 1 << 8;
 
 /**
  * Receives one line. `buf[start..end)` is valid only during the call (it may be the
@@ -35,10 +45,13 @@ export class LineSplitter {
   /** File offset where the unfinished (or next) line starts. */
   #lineStart: number;
 
-  constructor(maxEventBytes: number, startOffset = 0) {
+  readonly #checkUtf8: boolean;
+
+  constructor(maxEventBytes: number, startOffset = 0, checkUtf8 = false) {
     if (maxEventBytes < 1) throw new RangeError('maxEventBytes must be at least 1');
     this.#maxEventBytes = maxEventBytes;
     this.#lineStart = startOffset;
+    this.#checkUtf8 = checkUtf8;
   }
 
   /** File offset just after the last byte pushed. */
@@ -66,6 +79,7 @@ export class LineSplitter {
 
   /** Feeds `buf[start..end)`, the bytes that follow `position` in the file. */
   push(buf: Buffer, start: number, end: number, sink: LineSink): void {
+    const whole = this.#checkUtf8 ? this.#checkChunk(buf, start, end) : 0;
     let pos = start;
     while (pos < end) {
       const nl = buf.indexOf(LF, pos);
@@ -77,7 +91,7 @@ export class LineSplitter {
         // Fast path: the whole line is inside this chunk and short enough; no copy.
         const length = nl - pos + 1;
         const stop = nl > pos && buf[nl - 1] === CR ? nl - 1 : nl;
-        sink(buf, pos, stop, this.#lineStart, length, 0);
+        sink(buf, pos, stop, this.#lineStart, length, whole);
         this.#lineStart += length;
       } else {
         this.#keep(buf, pos, nl);
@@ -98,6 +112,22 @@ export class LineSplitter {
     return true;
   }
 
+  /**
+   * The flags of the lines that lie whole in this chunk: 0 when their bytes are valid UTF-8
+   * (one check for all of them), else FLAG_UTF8_UNCHECKED.
+   */
+  #checkChunk(buf: Buffer, start: number, end: number): number {
+    let first = start;
+    if (this.#seen > 0) {
+      const nl = buf.indexOf(LF, start);
+      if (nl < 0 || nl >= end) return FLAG_UTF8_UNCHECKED;
+      first = nl + 1;
+    }
+    const last = buf.lastIndexOf(LF, end - 1);
+    if (last < first) return FLAG_UTF8_UNCHECKED;
+    return isUtf8(buf.subarray(first, last + 1)) ? 0 : FLAG_UTF8_UNCHECKED;
+  }
+
   #keep(buf: Buffer, start: number, end: number): void {
     const n = end - start;
     this.#seen += n;
@@ -112,7 +142,7 @@ export class LineSplitter {
   #emitPending(sink: LineSink, terminated: boolean, extraFlags: number): void {
     const whole = this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts, this.#kept);
     const contentBytes = terminated ? this.#seen - 1 : this.#seen;
-    let flags = extraFlags;
+    let flags = this.#checkUtf8 ? extraFlags | FLAG_UTF8_UNCHECKED : extraFlags;
     let stop = whole.length;
     if (contentBytes > this.#maxEventBytes) {
       flags |= FLAG_TRUNCATED;

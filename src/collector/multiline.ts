@@ -13,19 +13,31 @@
  * offset the first line's offset and its length the bytes of all its lines, so the byte
  * range of consecutive events is contiguous — what the checkpoint needs.
  *
- * This runs once per line read, so the state is plain fields (no object per line) and the
- * built-in rule is tested with character comparisons instead of regular expressions.
+ * This runs once per line read, on the line's bytes: the state is plain fields and two
+ * reused byte buffers (no object or string per line), and the built-in rule is tested with
+ * byte comparisons instead of regular expressions. A user's pattern sees the line as a string.
  */
 import picomatch from 'picomatch';
 import type { MultilineRule } from '../config/types.js';
+import { ByteBuffer } from './byte-buffer.js';
 import { EnvelopeReader } from './envelope.js';
 import { FLAG_MULTILINE, FLAG_MULTILINE_TRUNCATED, FLAG_PARTIAL } from '../schema/event-flags.js';
 import { continuesStackTrace, isExceptionLine } from './stack-trace.js';
 
 export type { MultilineRule };
 
-/** Receives one finished event; `flags` are the bits of schema/event-flags.ts. */
-export type EventSink = (text: string, offset: number, length: number, flags: number) => void;
+/**
+ * Receives one finished event: its text is `buf[start..end)`, UTF-8 as read (valid only during
+ * the call); `flags` are the bits of schema/event-flags.ts.
+ */
+export type EventSink = (
+  buf: Buffer,
+  start: number,
+  end: number,
+  offset: number,
+  length: number,
+  flags: number,
+) => void;
 
 /** Java/JVM stack traces: indented frames, `at `, `Caused by:`, `Suppressed:`, `... N more`. */
 export const DEFAULT_CONTINUATION =
@@ -53,23 +65,26 @@ export function ruleForPath(rules: readonly MultilineRule[], path: string): Mult
   return DEFAULT_MULTILINE_RULE;
 }
 
-/** How a rule decides that a line continues the event before it. */
-type Continues = (inner: string, eventLogicalLines: number) => boolean;
+/** How a rule decides that a line (its inner content `buf[start..end)`) continues the event before it. */
+type Continues = (buf: Buffer, start: number, end: number, eventLogicalLines: number) => boolean;
 
 function continuesFor(rule: MultilineRule): Continues | null {
   if (rule.start) {
     const start = new RegExp(rule.start);
-    return (inner) => !start.test(inner);
+    return (buf, s, e) => !start.test(buf.toString('utf8', s, e));
   }
   if (!rule.continuation) return null;
   if (rule.continuation === DEFAULT_CONTINUATION) {
     // A line naming an exception class directly after a one-line event (the log line
     // announcing the error) belongs to that event too.
-    return (inner, logical) => continuesStackTrace(inner) || (logical === 1 && isExceptionLine(inner));
+    return (buf, s, e, logical) =>
+      continuesStackTrace(buf, s, e) || (logical === 1 && isExceptionLine(buf, s, e));
   }
   const continuation = new RegExp(rule.continuation);
-  return (inner) => continuation.test(inner);
+  return (buf, s, e) => continuation.test(buf.toString('utf8', s, e));
 }
+
+const LF = 0x0a;
 
 export class MultilineJoiner {
   readonly #rule: MultilineRule;
@@ -79,19 +94,25 @@ export class MultilineJoiner {
   readonly #envelope = new EnvelopeReader();
   #lastPushMs = 0;
 
-  // The logical line being assembled from container parts (active while #lLines > 0).
+  // The logical line being assembled from container parts (active while #lLines > 0): its
+  // raw lines joined by \n, and their inner contents end to end (what patterns see).
+  readonly #lRaw = new ByteBuffer(1024);
+  readonly #lInner = new ByteBuffer(1024);
   #lLines = 0;
-  #lRaw = '';
-  #lInner = '';
   #lOffset = 0;
   #lLength = 0;
   #lBytes = 0;
   #lFlags = 0;
 
-  // The event being assembled (active while #cLines > 0).
+  // The event being assembled (active while #cLines > 0): its lines joined by \n, or while
+  // it is a single line still in the caller's buffer, a reference to it (#cRef): most lines
+  // are emitted when the next line arrives in the same chunk, so they are never copied here.
+  readonly #cText = new ByteBuffer(4096);
+  #cRef: Buffer | null = null;
+  #cRefStart = 0;
+  #cRefEnd = 0;
   #cLines = 0;
   #cLogical = 0;
-  #cText = '';
   #cOffset = 0;
   #cLength = 0;
   #cBytes = 0;
@@ -115,12 +136,15 @@ export class MultilineJoiner {
     return this.hasPending ? this.#lastPushMs + this.#rule.timeout_ms : null;
   }
 
-  push(line: string, offset: number, length: number, flags = 0): void {
+  /**
+   * One physical line, `buf[start..end)` without its terminator. The joiner may keep a
+   * reference to it until `endOfChunk`, which the caller calls before reusing `buf`.
+   */
+  push(buf: Buffer, start: number, end: number, offset: number, length: number, flags = 0): void {
     this.#lastPushMs = this.#now();
     const env = this.#envelope;
-    const wrapped = env.read(line);
-    const inner = wrapped ? env.inner : line;
-    const bytes = line.length + 1;
+    const wrapped = env.read(buf, start, end);
+    const bytes = end - start + 1;
     if (wrapped && !env.complete) {
       if (
         this.#lLines > 0 &&
@@ -129,15 +153,18 @@ export class MultilineJoiner {
         // A part chain longer than the bounds: close it here; the rest starts a new one.
         this.#acceptLogical(FLAG_MULTILINE_TRUNCATED);
       }
-      this.#extendLogical(line, inner, offset, length, bytes, flags);
+      this.#extendLogical(buf, start, end, offset, length, bytes, flags);
       return;
     }
     if (this.#lLines > 0) {
-      this.#extendLogical(line, inner, offset, length, bytes, flags);
+      this.#extendLogical(buf, start, end, offset, length, bytes, flags);
       this.#acceptLogical(0);
       return;
     }
-    this.#accept(line, inner, offset, length, bytes, flags, 1);
+    const iBuf = wrapped ? env.innerBuf : buf;
+    const iStart = wrapped ? env.innerStart : start;
+    const iEnd = wrapped ? env.innerEnd : end;
+    this.#accept(buf, start, end, iBuf, iStart, iEnd, offset, length, bytes, flags, 1, true);
   }
 
   /** Emits everything held, a trailing container part flagged `partial`. */
@@ -157,70 +184,106 @@ export class MultilineJoiner {
   discard(): void {
     this.#lLines = 0;
     this.#cLines = 0;
+    this.#cRef = null;
   }
 
+  /**
+   * The caller's buffer is about to be reused (the end of a chunk): a line held by reference
+   * is copied now. Call it after every `push` batch whose buffer is not kept.
+   */
+  endOfChunk(): void {
+    if (this.#cRef !== null && this.#cLines > 0) this.#materialize();
+  }
+
+  #materialize(): void {
+    const ref = this.#cRef;
+    if (ref === null) return;
+    this.#cRef = null;
+    this.#cText.reset();
+    this.#cText.append(ref, this.#cRefStart, this.#cRefEnd);
+  }
+
+  /** Adds a part (raw line `buf[start..end)`, inner content from the envelope reader). */
   #extendLogical(
-    line: string,
-    inner: string,
+    buf: Buffer,
+    start: number,
+    end: number,
     offset: number,
     length: number,
     bytes: number,
     flags: number,
   ): void {
+    const env = this.#envelope;
     if (this.#lLines === 0) {
-      this.#lRaw = line;
-      this.#lInner = inner;
+      this.#lRaw.reset();
+      this.#lInner.reset();
       this.#lOffset = offset;
       this.#lLength = length;
       this.#lBytes = bytes;
       this.#lFlags = flags;
     } else {
-      this.#lRaw += '\n' + line;
-      this.#lInner += inner;
+      this.#lRaw.appendByte(LF);
       this.#lLength += length;
       this.#lBytes += bytes;
       this.#lFlags |= flags;
     }
+    this.#lRaw.append(buf, start, end);
+    if (env.kind !== null) this.#lInner.append(env.innerBuf, env.innerStart, env.innerEnd);
+    else this.#lInner.append(buf, start, end);
     this.#lLines += 1;
   }
 
   #acceptLogical(extraFlags: number): void {
     const lines = this.#lLines;
     this.#lLines = 0;
+    const raw = this.#lRaw;
+    const inner = this.#lInner;
     this.#accept(
-      this.#lRaw,
-      this.#lInner,
+      raw.buf,
+      0,
+      raw.length,
+      inner.buf,
+      0,
+      inner.length,
       this.#lOffset,
       this.#lLength,
       this.#lBytes,
       this.#lFlags | extraFlags,
       lines,
+      false, // #lRaw is reused by the next part: copy
     );
   }
 
   /** One logical line (`lines` physical ones): continue the current event, or start a new one. */
   #accept(
-    raw: string,
-    inner: string,
+    raw: Buffer,
+    rawStart: number,
+    rawEnd: number,
+    inner: Buffer,
+    innerStart: number,
+    innerEnd: number,
     offset: number,
     length: number,
     bytes: number,
     flags: number,
     lines: number,
+    referable: boolean,
   ): void {
     if (this.#continues === null) {
       // No joining configured: holding the line would only add latency.
-      this.#onEvent(raw, offset, length, lines > 1 ? flags | FLAG_MULTILINE : flags);
+      this.#onEvent(raw, rawStart, rawEnd, offset, length, lines > 1 ? flags | FLAG_MULTILINE : flags);
       return;
     }
-    if (this.#cLines > 0 && this.#continues(inner, this.#cLogical)) {
+    if (this.#cLines > 0 && this.#continues(inner, innerStart, innerEnd, this.#cLogical)) {
       if (this.#cLines + lines > this.#rule.max_lines || this.#cBytes + bytes > this.#rule.max_bytes) {
         this.#cTruncated = true;
         this.#emitCurrent();
-        this.#startCurrent(raw, offset, length, bytes, flags, lines, true);
+        this.#startCurrent(raw, rawStart, rawEnd, offset, length, bytes, flags, lines, true, referable);
         return;
       }
-      this.#cText += '\n' + raw;
+      this.#materialize();
+      this.#cText.appendByte(LF);
+      this.#cText.append(raw, rawStart, rawEnd);
       this.#cLength += length;
       this.#cBytes += bytes;
       this.#cFlags |= flags;
@@ -229,19 +292,30 @@ export class MultilineJoiner {
       return;
     }
     if (this.#cLines > 0) this.#emitCurrent();
-    this.#startCurrent(raw, offset, length, bytes, flags, lines, false);
+    this.#startCurrent(raw, rawStart, rawEnd, offset, length, bytes, flags, lines, false, referable);
   }
 
   #startCurrent(
-    raw: string,
+    raw: Buffer,
+    rawStart: number,
+    rawEnd: number,
     offset: number,
     length: number,
     bytes: number,
     flags: number,
     lines: number,
     truncated: boolean,
+    referable: boolean,
   ): void {
-    this.#cText = raw;
+    if (referable) {
+      this.#cRef = raw;
+      this.#cRefStart = rawStart;
+      this.#cRefEnd = rawEnd;
+    } else {
+      this.#cRef = null;
+      this.#cText.reset();
+      this.#cText.append(raw, rawStart, rawEnd);
+    }
     this.#cOffset = offset;
     this.#cLength = length;
     this.#cBytes = bytes;
@@ -256,6 +330,10 @@ export class MultilineJoiner {
     if (this.#cLines > 1) flags |= FLAG_MULTILINE;
     if (this.#cTruncated) flags |= FLAG_MULTILINE_TRUNCATED;
     this.#cLines = 0;
-    this.#onEvent(this.#cText, this.#cOffset, this.#cLength, flags);
+    const ref = this.#cRef;
+    if (ref !== null) {
+      this.#cRef = null;
+      this.#onEvent(ref, this.#cRefStart, this.#cRefEnd, this.#cOffset, this.#cLength, flags);
+    } else this.#onEvent(this.#cText.buf, 0, this.#cText.length, this.#cOffset, this.#cLength, flags);
   }
 }

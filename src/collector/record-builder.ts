@@ -43,18 +43,29 @@ export class RecordBuilder {
     this.#now = now;
   }
 
-  /** Appends one event of `tail`; closes the run first when it belongs to another file or header. */
-  add(tail: FileTailer, text: string, offset: number, length: number, flags: number): void {
+  /**
+   * Appends one event of `tail` (UTF-8 text `text[start..end)`); closes the run first when it
+   * belongs to another file or header.
+   */
+  add(
+    tail: FileTailer,
+    text: Buffer,
+    start: number,
+    end: number,
+    offset: number,
+    length: number,
+    flags: number,
+  ): void {
     const w = this.#writer;
     if (w.active && (tail !== this.#tail || tail.headerStamp !== this.#stamp)) this.close();
     if (!w.active) this.#begin(tail);
-    w.add(offset, length, text, flags);
+    w.addUtf8(offset, length, text, start, end, flags);
     if (w.events > 1 && w.eventBytes > this.#limits.maxBytes) {
       // Over the cap with this event: it opens the next run instead.
       w.undoLast();
       this.close();
       this.#begin(tail);
-      w.add(offset, length, text, flags);
+      w.addUtf8(offset, length, text, start, end, flags);
     }
     this.#endOffset = offset + length;
     if (w.events >= this.#limits.maxEvents || w.eventBytes >= this.#limits.maxBytes) this.close();

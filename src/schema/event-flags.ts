@@ -7,6 +7,8 @@ export const FLAG_INVALID_UTF8 = 2;
 export const FLAG_PARTIAL = 4;
 export const FLAG_MULTILINE = 8;
 export const FLAG_MULTILINE_TRUNCATED = 16;
+/** The bits above are the record's flags; readers may use higher bits for their own state. */
+export const RECORD_FLAGS = 31;
 
 /** Each flag bit and its name in the record's `flags` array, in the order they are written. */
 export const FLAG_NAMES: readonly (readonly [number, string])[] = [

@@ -194,6 +194,22 @@ export class RunWriter extends ScratchWriter {
     this.long(offset);
     this.long(length);
     this.string(message);
+    this.#flags(flags);
+  }
+
+  /** Appends one event whose message is the UTF-8 `text[start..end)` (the collector's way). */
+  addUtf8(offset: number, length: number, text: Buffer, start: number, end: number, flags: number): void {
+    this.#lastStart = this.pos;
+    this.long(offset);
+    this.long(length);
+    this.long(end - start);
+    this.ensure(end - start);
+    text.copy(this.buf, this.pos, start, end);
+    this.pos += end - start;
+    this.#flags(flags);
+  }
+
+  #flags(flags: number): void {
     if (flags === 0) {
       // The usual case: an empty flags array is one zero byte.
       this.ensure(1);

@@ -2,16 +2,23 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import iconv from 'iconv-lite';
 import { LineSplitter } from '../../../src/collector/line-splitter.js';
-import { createDecoder } from '../../../src/collector/decoder.js';
-import { flagNames } from '../../../src/schema/event-flags.js';
+import { createDecoder, repairUtf8 } from '../../../src/collector/decoder.js';
+import { FLAG_INVALID_UTF8, flagNames } from '../../../src/schema/event-flags.js';
 
 function split(chunks: (string | Buffer)[], max = 1024, encoding = 'utf-8', flushPartial = false) {
   const s = new LineSplitter(max);
   const decode = createDecoder(encoding);
   const out: [string, number, number, string[]][] = [];
   const sink = (b: Buffer, st: number, en: number, off: number, len: number, fl: number) => {
-    const text = decode.decode(b, st, en, fl);
-    out.push([text, off, len, flagNames(decode.flags)]);
+    decode.decode(b, st, en, fl);
+    const bytes = decode.bytes.subarray(decode.start, decode.end);
+    const invalid = decode.passThrough && repairUtf8(bytes, 0, bytes.length) !== null;
+    out.push([
+      bytes.toString('utf8'),
+      off,
+      len,
+      flagNames(invalid ? decode.flags | FLAG_INVALID_UTF8 : decode.flags),
+    ]);
   };
   for (const c of chunks) {
     const b = typeof c === 'string' ? Buffer.from(c) : c;

@@ -17,7 +17,8 @@ interface MultilineEvent {
 
 /** Collects what a joiner emits as objects, for readable assertions. */
 function collect(out: MultilineEvent[]) {
-  return (text: string, offset: number, length: number, flags: number): void => {
+  return (buf: Buffer, start: number, end: number, offset: number, length: number, flags: number): void => {
+    const text = buf.toString('utf8', start, end);
     out.push({
       text,
       offset,
@@ -35,8 +36,9 @@ function join(lines: string[], rule: MultilineRule = DEFAULT_MULTILINE_RULE, flu
   const j = new MultilineJoiner(rule, collect(out));
   let off = 0;
   for (const l of lines) {
-    const len = Buffer.byteLength(l) + 1;
-    j.push(l, off, len);
+    const b = Buffer.from(l);
+    const len = b.length + 1;
+    j.push(b, 0, b.length, off, len);
     off += len;
   }
   if (flush) j.flush();
@@ -118,7 +120,7 @@ test('timeout flush emits the held event', () => {
   let now = 1000;
   const out: MultilineEvent[] = [];
   const j = new MultilineJoiner(DEFAULT_MULTILINE_RULE, collect(out), () => now);
-  j.push('last line', 0, 10);
+  j.push(Buffer.from('last line'), 0, 9, 0, 10);
   assert.equal(j.flushIfDue(), false);
   now += DEFAULT_MULTILINE_RULE.timeout_ms;
   assert.equal(j.flushIfDue(), true);
@@ -171,4 +173,24 @@ test('ruleForPath: first matching rule wins, else the default', () => {
   };
   assert.equal(ruleForPath([a], '/x/a/f.log'), a);
   assert.equal(ruleForPath([a], '/x/b/f.log'), DEFAULT_MULTILINE_RULE);
+});
+
+test('a held line survives the reuse of the chunk it came in (endOfChunk copies it)', () => {
+  const out: MultilineEvent[] = [];
+  const j = new MultilineJoiner(DEFAULT_MULTILINE_RULE, collect(out));
+  const chunk = Buffer.alloc(64);
+  const put = (text: string) => chunk.write(text.padEnd(chunk.length, '#'));
+  put('first line');
+  j.push(chunk, 0, 10, 0, 11);
+  j.endOfChunk();
+  put('\tat a.B.c(B.java:1)');
+  j.push(chunk, 0, 19, 11, 20);
+  j.endOfChunk();
+  put('next event');
+  j.push(chunk, 0, 10, 31, 11);
+  j.flush();
+  assert.deepEqual(
+    out.map((e) => e.text),
+    ['first line\n\tat a.B.c(B.java:1)', 'next event'],
+  );
 });
