@@ -22,6 +22,12 @@ import type { TailRegistry } from './tail-registry.js';
 /** The least time from the start of one write to the start of the next. */
 export const MIN_GAP_MS = 200;
 
+/** What the scheduler needs of the checkpoint store (tests give it one in memory). */
+export type CheckpointRegistry = Pick<
+  CheckpointStore,
+  'get' | 'set' | 'delete' | 'expire' | 'write' | 'size'
+>;
+
 export interface CheckpointTiming {
   intervalMs: number;
   /** Entries of files gone for longer than this are removed. */
@@ -29,7 +35,7 @@ export interface CheckpointTiming {
 }
 
 export class CheckpointScheduler {
-  readonly #store: CheckpointStore;
+  readonly #store: CheckpointRegistry;
   readonly #registry: TailRegistry;
   readonly #timing: CheckpointTiming;
   readonly #events: Pick<CollectorEvents, 'checkpointWritten' | 'checkpointWriteFailed'>;
@@ -45,7 +51,7 @@ export class CheckpointScheduler {
   #gapTimer: NodeJS.Timeout | null = null;
 
   constructor(
-    store: CheckpointStore,
+    store: CheckpointRegistry,
     registry: TailRegistry,
     timing: CheckpointTiming,
     events: Pick<CollectorEvents, 'checkpointWritten' | 'checkpointWriteFailed'>,

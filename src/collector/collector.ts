@@ -328,11 +328,12 @@ export class Collector {
     const result = await t.open();
     switch (result) {
       case 'ok':
+      case 'rewritten':
         this.#registry.opened(t);
         t.transition({ kind: 'reading' });
-        // Shrank while closed or while we were not running (copytruncate).
-        if (t.size < t.position) this.#restart(t, t.size, t.position);
         if (first) this.#events.fileWatched(t.path, t.position, t.startedFrom);
+        // Shrank, or was rewritten, while closed or while we were not running (copytruncate).
+        if (result === 'rewritten' || t.size < t.position) this.#restart(t, t.size, t.position);
         return true;
       case 'gone':
       case 'replaced':

@@ -16,6 +16,7 @@ import { AckTracker } from './ack-tracker.js';
 import { repairUtf8, type LineDecoder } from './decoder.js';
 import type { CollectorFs, TailFile } from './fs-port.js';
 import {
+  EMPTY_FINGERPRINT,
   FINGERPRINT_BYTES,
   readFingerprint,
   matchesFingerprint,
@@ -72,7 +73,12 @@ export interface TailInit {
   resendUntil: number;
 }
 
-export type OpenResult = 'ok' | 'gone' | 'replaced' | 'reused' | 'unreadable';
+/**
+ * `rewritten`: open, and the same file (same inode and birth time), but its first bytes are
+ * not the ones read before: it was truncated and written again while closed (copytruncate),
+ * so reading starts over in a new generation.
+ */
+export type OpenResult = 'ok' | 'rewritten' | 'gone' | 'replaced' | 'reused' | 'unreadable';
 
 export interface PassResult {
   bytes: number;
@@ -290,11 +296,17 @@ export class FileTailer {
         await handle.close();
         return 'replaced';
       }
-      if (!matchesFingerprint(handle, this.#fp)) {
-        await handle.close();
-        return 'reused';
-      }
       this.#size = Number(s.size);
+      if (!matchesFingerprint(handle, this.#fp)) {
+        // With birth times, the same inode and birth is the same file: its start was rewritten.
+        // Without them, other first bytes are another file on a reused inode.
+        if (this.birthNs === '' || String(s.birthtimeNs) !== this.birthNs) {
+          await handle.close();
+          return 'reused';
+        }
+        this.#handle = handle;
+        return 'rewritten';
+      }
       // A short file's fingerprint grows with it (identity.ts); take what is there now.
       if (this.#fp.length < FINGERPRINT_BYTES && this.#size > this.#fp.length)
         await this.#refreshFingerprint(handle);
@@ -318,6 +330,8 @@ export class FileTailer {
     // Offsets repeat from here: a new generation keeps the new events' ids apart.
     this.#generation += 1;
     this.#headerStamp += 1;
+    // The new content has first bytes of its own: fingerprint them again as they come.
+    this.#fp = EMPTY_FINGERPRINT;
     this.#splitter = new LineSplitter(this.#opts.maxEventBytes, offset, this.#opts.decoder.passThrough);
     this.acks.reset(offset);
     this.#resendUntil = 0;

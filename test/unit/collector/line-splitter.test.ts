@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import iconv from 'iconv-lite';
-import { LineSplitter } from '../../../src/collector/line-splitter.js';
+import fc from 'fast-check';
+import { FLAG_UTF8_UNCHECKED, LineSplitter } from '../../../src/collector/line-splitter.js';
 import { createDecoder, repairUtf8 } from '../../../src/collector/decoder.js';
 import { FLAG_INVALID_UTF8, flagNames } from '../../../src/schema/event-flags.js';
 
@@ -81,4 +82,59 @@ test('GBK and GB18030 decode', () => {
   assert.deepEqual(gbk.out, [['中文日志', 0, 9, []]]);
   const gb = split([iconv.encode('€ 𠀀\n', 'gb18030')], 1024, 'gb18030');
   assert.equal(gb.out[0]![0], '€ 𠀀');
+});
+
+test('UTF-8 checked once per chunk: only lines that spanned chunks or came with bad bytes are left to check', () => {
+  const flagsOf = (chunks: Buffer[]): number[] => {
+    const s = new LineSplitter(1024, 0, true);
+    const out: number[] = [];
+    for (const c of chunks)
+      s.push(c, 0, c.length, (_b, _s, _e, _o, _l, f) => out.push(f & FLAG_UTF8_UNCHECKED));
+    return out;
+  };
+  const U = FLAG_UTF8_UNCHECKED;
+  assert.deepEqual(flagsOf([Buffer.from('a\nbü\n')]), [0, 0]);
+  assert.deepEqual(flagsOf([Buffer.from('a\nb'), Buffer.from('c\nd\n')]), [0, U, 0], 'bc spanned two chunks');
+  assert.deepEqual(
+    flagsOf([Buffer.from([0x61, 0x0a, 0xff, 0x0a, 0x62, 0x0a])]),
+    [U, U, U],
+    'a bad byte in the chunk',
+  );
+});
+
+test('property: chunk-level checks plus event repair give what a per-line decode gives', () => {
+  const lineBytes = fc
+    .uint8Array({ maxLength: 40 })
+    .map((a) => Buffer.from(a.filter((b) => b !== 0x0a && b !== 0x0d)));
+  fc.assert(
+    fc.property(
+      fc.array(lineBytes, { maxLength: 30 }),
+      fc.array(fc.nat(), { maxLength: 8 }),
+      (lines, cuts) => {
+        const all = Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')]));
+        const points = [...new Set(cuts.map((c) => (all.length === 0 ? 0 : c % all.length)))].sort(
+          (a, b) => a - b,
+        );
+        const s = new LineSplitter(1 << 20, 0, true);
+        const got: string[] = [];
+        const sink = (b: Buffer, st: number, en: number, _o: number, _l: number, f: number): void => {
+          const repaired = f & FLAG_UTF8_UNCHECKED ? repairUtf8(b, st, en) : null;
+          got.push((repaired ?? b.subarray(st, en)).toString('utf8'));
+        };
+        let from = 0;
+        for (const p of [...points, all.length]) {
+          // A reused read buffer: the chunk is copied in, then overwritten after the push.
+          const chunk = Buffer.from(all.subarray(from, p));
+          s.push(chunk, 0, chunk.length, sink);
+          chunk.fill(0x2a);
+          from = p;
+        }
+        assert.deepEqual(
+          got,
+          lines.map((l) => l.toString('utf8')),
+        );
+      },
+    ),
+    { numRuns: 2000 },
+  );
 });
