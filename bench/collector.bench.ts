@@ -166,7 +166,9 @@ async function startCollector(root: string, nodeArgs: string[] = []): Promise<Co
       CORE,
       process.execPath,
       ...nodeArgs,
-      // The compiled build, as deployed (`npm run build` first): no TypeScript loader in the figures.
+      // The compiled build with the deployment's Node option (docker-compose.yml, the
+      // Kubernetes manifest): no TypeScript loader in the figures.
+      '--max-semi-space-size=2',
       'dist/src/cli/main.js',
       'collect',
       '--config',

