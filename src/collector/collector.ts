@@ -46,8 +46,14 @@ const READ_BUFFER = 128 * 1024;
 const DIRS_PER_TURN = 64;
 /** Folders (and then open files) checked per loop turn by the periodic rescan. */
 const CHECKS_PER_TURN = 512;
-/** How often timers (partial lines, multiline timeouts, inactivity) are looked at. */
+/**
+ * How often timers are looked at: every 100 ms while some file holds lines for a timer
+ * (a partial line, a multi-line event waiting for its continuation), else every second (for
+ * inactivity, rotated files, the rescan and checkpoint periods) — an idle host with a thousand
+ * open files should not walk them ten times a second.
+ */
 const HOUSEKEEPING_MS = 100;
+const IDLE_HOUSEKEEPING_MS = 1000;
 /**
  * How long a rotated or deleted file is kept open after reaching its end, for a writer
  * that still holds it and appends a last few lines (Fluent Bit calls it rotate_wait).
@@ -255,6 +261,7 @@ export class Collector {
     while (!this.#stopping) {
       const now = this.#now();
       if (now >= this.#nextHousekeepingMs) this.#housekeeping(now);
+      if (now >= this.#nextRescanMs) this.#startRescan(now);
       if (this.#dirs.hasChecks) this.#dirs.checkSome(CHECKS_PER_TURN);
       if (this.#dirs.hasScans) this.#scanSome(DIRS_PER_TURN);
       if (!this.#producer.hasRoom) {
@@ -279,7 +286,8 @@ export class Collector {
   /** Sleeps until the next housekeeping, or until a watch event or an acknowledgement wakes it. */
   async #idle(): Promise<void> {
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, Math.max(1, this.#nextHousekeepingMs - this.#now()));
+      const next = Math.min(this.#nextHousekeepingMs, this.#nextRescanMs);
+      const timer = setTimeout(resolve, Math.max(1, next - this.#now()));
       this.#wake = () => {
         clearTimeout(timer);
         resolve();
@@ -308,6 +316,9 @@ export class Collector {
     if (r.unlinked && t.state.kind !== 'draining') t.transition({ kind: 'draining', why: 'deleted' });
     // A pass ends its run: a quiet file's lines never wait for company.
     this.#records.close();
+    // Lines held for a timer are looked at again within HOUSEKEEPING_MS.
+    if (t.holding)
+      this.#nextHousekeepingMs = Math.min(this.#nextHousekeepingMs, this.#now() + HOUSEKEEPING_MS);
     if (!r.eof || r.shrunkTo !== null) this.#registry.queueRead(t);
     if (this.#registry.isQueued(t)) return;
     if (t.state.kind === 'reading') t.transition({ kind: 'idle', sinceMs: this.#now() });
@@ -374,7 +385,7 @@ export class Collector {
   }
 
   #housekeeping(now: number): void {
-    this.#nextHousekeepingMs = now + HOUSEKEEPING_MS;
+    let holding = false;
     // Only files with a handle (or lines held for a timer) have anything to look at: an idle
     // host with 50,000 closed files costs nothing here.
     for (const t of this.#registry.live()) {
@@ -389,19 +400,23 @@ export class Collector {
         this.#records.close();
       }
       this.#expire(t, now);
+      holding ||= t.holding;
     }
+    this.#nextHousekeepingMs = now + (holding ? HOUSEKEEPING_MS : IDLE_HOUSEKEEPING_MS);
     while (this.#registry.openCount > this.#cfg.max_open_files) {
       const before = this.#registry.openCount;
       this.#makeRoomForOpen();
       if (this.#registry.openCount === before) break;
     }
-    if (now >= this.#nextRescanMs) {
-      this.#nextRescanMs = now + this.#cfg.rescan_interval_ms;
-      const open: string[] = [];
-      for (const t of this.#registry.live()) if (t.isOpen || t.holding) open.push(t.path);
-      this.#dirs.startRescan(open);
-    }
     this.#checkpoints.tick(now);
+  }
+
+  /** A period of the periodic rescan (dir-index.ts): folders, and the files open or holding lines. */
+  #startRescan(now: number): void {
+    this.#nextRescanMs = now + this.#cfg.rescan_interval_ms;
+    const open: string[] = [];
+    for (const t of this.#registry.live()) if (t.isOpen || t.holding) open.push(t.path);
+    this.#dirs.startRescan(open);
   }
 
   /** An idle file is closed after close_inactive_ms; a drained rotated file is released. */

@@ -8,7 +8,7 @@
  * must stay cheap: a full readdir + stat of every file each period cost ~2% of a core at
  * 10,000 files. So one period only:
  *  - stats every known folder; one whose mtime (or inode) changed since it was last read
- *    completely, or that was read too recently to trust its mtime (RACY_NS), or that is
+ *    completely, or that was read too recently to trust its mtime (RACY_MS), or that is
  *    gone, is re-read completely. A folder's mtime changes on every create, delete and
  *    rename of an entry, so new, deleted and renamed names (and new sub-folders) are found
  *    within one period;
@@ -24,12 +24,12 @@ import type { PathFilter } from './path-filter.js';
 import type { Unreadable } from './scanner.js';
 import { diffSnapshots, type FileStat, type FsOp } from './snapshot.js';
 
-const COLD_PERIODS = 6;
+export const COLD_PERIODS = 12;
 /**
  * A folder mtime this close to the moment it was read is not trusted: an entry created in
  * the same timestamp tick right after the readdir would leave the mtime unchanged.
  */
-const RACY_NS = 2_000_000_000n;
+const RACY_MS = 2000;
 
 export interface DirIndexOptions {
   roots: readonly string[];
@@ -55,7 +55,7 @@ export class DirIndex {
   readonly #dirRoot = new Map<string, string>();
   readonly #dirty = new Set<string>();
   /** Folder -> identity and mtime when last read completely (only when not racy). */
-  readonly #seen = new Map<string, { ino: bigint; mtimeNs: bigint }>();
+  readonly #seen = new Map<string, { ino: number; mtimeMs: number }>();
   #checkDirs: string[] = [];
   #checkFiles: string[] = [];
   #coldDirs: string[] = [];
@@ -129,15 +129,15 @@ export class DirIndex {
 
   /** Up to `limit` cheap checks of the periodic rescan; what changed is marked for a scan. */
   checkSome(limit: number): void {
-    const nowNs = BigInt(this.#opts.now()) * 1_000_000n;
+    const now = this.#opts.now();
     let n = 0;
     while (n < limit && this.#checkDirs.length > 0) {
       const dir = this.#checkDirs.pop()!;
       n++;
       if (this.#dirty.has(dir) || !this.#dirRoot.has(dir)) continue;
       const seen = this.#seen.get(dir);
-      const s = this.#opts.fs.statPath(dir, true);
-      if (!seen || !s || s.ino !== seen.ino || s.mtimeNs !== seen.mtimeNs || nowNs - s.mtimeNs < RACY_NS)
+      const s = this.#opts.fs.quickStat(dir, true);
+      if (!seen || !s || s.ino !== seen.ino || s.mtimeMs !== seen.mtimeMs || now - s.mtimeMs < RACY_MS)
         this.mark(dir);
     }
     while (n < limit && this.#checkFiles.length > 0) {
@@ -146,14 +146,16 @@ export class DirIndex {
       const dir = dirname(path);
       if (this.#dirty.has(dir)) continue;
       const known = this.#snapshot.get(path);
-      const s = this.#opts.fs.statPath(path, this.#opts.followSymlinks);
+      const s = this.#opts.fs.quickStat(path, this.#opts.followSymlinks);
+      // Numbers against the scan's BigInt stat: Number() rounds an inode the way the plain stat
+      // does, and the BigInt stat's mtimeMs is whole milliseconds.
       if (
         !known ||
         !s ||
-        s.ino !== known.ino ||
-        s.dev !== known.dev ||
-        Number(s.size) !== known.size ||
-        Number(s.mtimeMs) !== known.mtimeMs
+        s.ino !== Number(known.ino) ||
+        s.dev !== Number(known.dev) ||
+        s.size !== known.size ||
+        Math.floor(s.mtimeMs) !== known.mtimeMs
       )
         this.mark(dir);
     }
@@ -163,10 +165,12 @@ export class DirIndex {
     const root = this.#dirRoot.get(dir);
     if (!root) return null;
     this.#noteSeen(dir);
+    const prevPaths = this.#dirFiles.get(dir) ?? new Set<string>();
     const scan = this.#opts.fs.scanDirectory(dir, {
       root,
       filter: this.#opts.filter,
       followSymlinks: this.#opts.followSymlinks,
+      accepted: prevPaths,
     });
     if (!scan.ok) this.#seen.delete(dir); // not read: look again next period
     const gone = !scan.ok && scan.unreadable.length === 0;
@@ -177,7 +181,6 @@ export class DirIndex {
         this.#dirty.add(sub);
       }
     }
-    const prevPaths = this.#dirFiles.get(dir) ?? new Set<string>();
     const prev = new Map<string, FileStat>();
     for (const p of prevPaths) {
       const s = this.#snapshot.get(p);
@@ -190,12 +193,12 @@ export class DirIndex {
 
   /**
    * The folder's mtime before the readdir: a change after this point either shows in the
-   * readdir or changes the mtime again (unless in the same tick: see RACY_NS).
+   * readdir or changes the mtime again (unless in the same tick: see RACY_MS).
    */
   #noteSeen(dir: string): void {
-    const ds = this.#opts.fs.statPath(dir, true);
-    if (ds && BigInt(this.#opts.now()) * 1_000_000n - ds.mtimeNs >= RACY_NS)
-      this.#seen.set(dir, { ino: ds.ino, mtimeNs: ds.mtimeNs });
+    const ds = this.#opts.fs.quickStat(dir, true);
+    if (ds && this.#opts.now() - ds.mtimeMs >= RACY_MS)
+      this.#seen.set(dir, { ino: ds.ino, mtimeMs: ds.mtimeMs });
     else this.#seen.delete(dir);
   }
 

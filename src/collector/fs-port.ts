@@ -3,7 +3,7 @@
  * a stat. The loop and the tailer get it injected, so tests can make an open fail
  * (EMFILE, EACCES) where running as root cannot; production uses `nodeFs`.
  */
-import { fstatSync, lstatSync, readSync, statSync, type BigIntStats } from 'node:fs';
+import { fstatSync, lstatSync, readSync, statSync, type BigIntStats, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { scanDirectory, type DirScan, type ScanOptions } from './scanner.js';
 
@@ -23,8 +23,13 @@ export interface CollectorFs {
   /** Opens a file for reading; rejects with a Node errno error (ENOENT, EACCES, EMFILE, ...). */
   openFile(path: string): Promise<TailFile>;
   scanDirectory(dir: string, opts: ScanOptions): DirScan;
-  /** A sync stat (lstat unless `follow`), undefined when the path is gone or unreadable. */
-  statPath(path: string, follow: boolean): BigIntStats | undefined;
+  /**
+   * A sync stat (lstat unless `follow`) with plain numbers, undefined when the path is gone
+   * or unreadable: for the periodic rescan's change checks, which compare a path's stat with
+   * an earlier one (a BigInt stat costs about twice as much, and the identity of a file is
+   * taken from the full scan's BigInt stats, never from these).
+   */
+  quickStat(path: string, follow: boolean): Stats | undefined;
 }
 
 export const nodeFs: CollectorFs = {
@@ -38,11 +43,9 @@ export const nodeFs: CollectorFs = {
     };
   },
   scanDirectory,
-  statPath(path, follow) {
+  quickStat(path, follow) {
     try {
-      return follow
-        ? statSync(path, { bigint: true, throwIfNoEntry: false })
-        : lstatSync(path, { bigint: true, throwIfNoEntry: false });
+      return follow ? statSync(path, { throwIfNoEntry: false }) : lstatSync(path, { throwIfNoEntry: false });
     } catch {
       return undefined;
     }

@@ -30,6 +30,8 @@ export interface ScanOptions {
   root: string;
   filter: PathFilter;
   followSymlinks: boolean;
+  /** Paths the filter accepted before: the filter is fixed, so they are not tested again. */
+  accepted?: ReadonlySet<string>;
 }
 
 export function toFileStat(s: BigIntStats): FileStat {
@@ -70,7 +72,7 @@ export function scanDirectory(dir: string, opts: ScanOptions): DirScan {
       if (!opts.filter.prunes(opts.root, path)) result.dirs.push(path);
       continue;
     }
-    if (!opts.filter.accepts(opts.root, path)) continue;
+    if (!opts.accepted?.has(path) && !opts.filter.accepts(opts.root, path)) continue;
     if (!isFile) {
       // A FIFO, socket or device named like a log: opening it could block forever.
       result.unreadable.push({ path, reason: 'not a regular file' });
