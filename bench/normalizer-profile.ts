@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { KafkaMessage } from 'kafkajs';
-import { processBatch } from '../src/normalizer/batch-processor.js';
+import { processBatch } from '../src/normalizer/batch-run.js';
 import { BulkIndexer, type BulkResponse, type BulkTransport } from '../src/normalizer/indexer/bulk.js';
 import { createNormalizerMetrics } from '../src/normalizer/metrics.js';
 import { loadPipelineSet } from '../src/normalizer/pipeline/index.js';

@@ -25,7 +25,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { configFrom } from '../src/config/index.js';
-import { processBatch } from '../src/normalizer/batch-processor.js';
+import { processBatch } from '../src/normalizer/batch-run.js';
 import { documentId } from '../src/normalizer/ids.js';
 import { targetIndex } from '../src/normalizer/index-naming.js';
 import { BulkIndexer, prepareItem, RequestBuilder, type BulkItem } from '../src/normalizer/indexer/bulk.js';

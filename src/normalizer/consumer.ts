@@ -14,7 +14,7 @@
  */
 import { type Consumer, type EachBatchPayload, type Kafka } from 'kafkajs';
 import type { Logger } from '../observability/logger.js';
-import { processBatch, type BatchContext } from './batch-processor.js';
+import { processBatch, type BatchContext } from './batch-run.js';
 import type { WorkerEvents } from './metrics.js';
 
 export interface ConsumerOptions {

@@ -4,14 +4,19 @@
  * document Elasticsearch refuses. A dead letter counts as "settled" only once Kafka
  * acknowledged it with acks=all, so committing past it loses nothing (guarantee 1).
  *
- * Record value: UTF-8 JSON, shape `DeadLetter` below (version 1). Key: the raw record's key.
+ * A raw record (v2) carries a run of events: a bad event is dead-lettered alone, its `raw` a
+ * raw record of that one event (current schema) and `event` its coordinates in the file; only a
+ * record that cannot be decoded at all is dead-lettered whole (`event` null).
+ *
+ * Record value: UTF-8 JSON, shape `DeadLetter` below (version 1; `event` was added with schema
+ * v2 and is null in letters of whole records). Key: the raw record's key.
  * Headers: `kiver.dlq.version`, `kiver.dlq.reason_class`, and the raw record's schema
  * fingerprint header when it had one, so a replay tool can decode `raw` directly.
  */
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
-import { FINGERPRINT_HEADER } from '../schema/raw-record.js';
+import { FINGERPRINT_HEADER, identityString, type FileIdentity } from '../schema/raw-record.js';
 import type { DeadLetterClass } from './indexer/item-outcome.js';
 import { backoffDelay, type BackoffPolicy } from './indexer/retry.js';
 
@@ -47,6 +52,15 @@ export interface DeadLetterCause {
   documentId?: string;
 }
 
+/** Where a dead-lettered event sits: its file (generation included) and byte range. */
+export interface DeadLetterEvent {
+  host: string;
+  path: string;
+  file: FileIdentity;
+  offset: number;
+  length: number;
+}
+
 /** The JSON shape of a dead-letter record's value. */
 export interface DeadLetter {
   kiver_dead_letter: typeof DEAD_LETTER_VERSION;
@@ -57,6 +71,14 @@ export interface DeadLetter {
   dataset: string | null;
   index: string | null;
   document_id: string | null;
+  /** The event's coordinates; null when the whole record could not be decoded. */
+  event: {
+    host: string;
+    path: string;
+    file: { dev: string; inode: string; fingerprint: string; generation: number; identity: string };
+    offset: number;
+    length: number;
+  } | null;
   source: {
     topic: string;
     partition: number;
@@ -73,6 +95,7 @@ export interface DeadLetter {
 export function buildDeadLetter(
   source: DeadLetterSource,
   cause: DeadLetterCause,
+  event: DeadLetterEvent | null,
   groupId: string,
   now: Date = new Date(),
 ): DeadLetter {
@@ -90,6 +113,15 @@ export function buildDeadLetter(
     dataset: cause.dataset ?? null,
     index: cause.index ?? null,
     document_id: cause.documentId ?? null,
+    event: event
+      ? {
+          host: event.host,
+          path: event.path,
+          file: { ...event.file, identity: identityString(event.file) },
+          offset: event.offset,
+          length: event.length,
+        }
+      : null,
     source: {
       topic: source.topic,
       partition: source.partition,

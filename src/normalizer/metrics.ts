@@ -9,7 +9,10 @@ import type { BulkEvents } from './indexer/bulk.js';
 import type { DeadLetterClass } from './indexer/item-outcome.js';
 
 export interface WorkerEvents extends BulkEvents {
+  /** Raw records read (consumer lag is counted in records too). */
   consumed(topic: string, count: number): void;
+  /** Events those records held (a v2 record carries a run of them; a v1 record one). */
+  eventsConsumed(topic: string, count: number): void;
   indexed(dataset: string, count: number, duplicates: number): void;
   parseFailed(pipeline: string): void;
   dropped(pipeline: string): void;
@@ -28,7 +31,13 @@ export function createNormalizerMetrics(registry: Registry): NormalizerMetrics {
   const p = 'kiver_normalizer_';
   const consumed = new Counter({
     name: `${p}records_consumed_total`,
-    help: 'Raw records read from Kafka.',
+    help: 'Raw records read from Kafka (each holds a run of events; consumer lag counts records too).',
+    labelNames: ['topic'],
+    registers: [registry],
+  });
+  const eventsConsumed = new Counter({
+    name: `${p}events_consumed_total`,
+    help: 'Events read from Kafka: the lines and multi-line events the raw records carried.',
     labelNames: ['topic'],
     registers: [registry],
   });
@@ -81,7 +90,7 @@ export function createNormalizerMetrics(registry: Registry): NormalizerMetrics {
   });
   const lag = new Gauge({
     name: `${p}consumer_lag`,
-    help: 'Records behind the high watermark, per partition, at the last batch.',
+    help: 'Raw records (not events) behind the high watermark, per partition, at the last batch.',
     labelNames: ['topic', 'partition'],
     registers: [registry],
   });
@@ -108,6 +117,7 @@ export function createNormalizerMetrics(registry: Registry): NormalizerMetrics {
       return isReachable;
     },
     consumed: (topic, count) => consumed.inc({ topic }, count),
+    eventsConsumed: (topic, count) => eventsConsumed.inc({ topic }, count),
     indexed: (dataset, count, duplicates) => {
       if (count - duplicates > 0) indexed.inc({ dataset, result: 'created' }, count - duplicates);
       if (duplicates > 0) indexed.inc({ dataset, result: 'duplicate' }, duplicates);

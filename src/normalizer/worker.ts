@@ -67,7 +67,7 @@ export async function startWorker(config: KiverConfig, options: WorkerOptions): 
   try {
     const setup = await setUpIndexing(client, config.elasticsearch, logger);
     const backoff = { initialMs: n.retry_initial_ms, maxMs: n.retry_max_ms };
-    kafka = createKafka(config.kafka, `${config.kafka.client_id}-normalizer`, logger);
+    kafka = createKafka(config.kafka, logger);
     deadLetters = new DeadLetterWriter(kafka, config.kafka.dlq_topic, backoff, {
       produceFailed: (error, attempt) =>
         logger.warn(

@@ -1,7 +1,9 @@
 /**
  * Crash and rebalance: workers run as `kiver normalize` child processes. One is killed with
- * SIGKILL mid-stream and restarted, then a third joins; every record ends up indexed exactly
- * once. Then SIGTERM: each worker finishes, commits, leaves and exits 0 in bounded time.
+ * SIGKILL mid-stream and restarted, then a third joins; every event ends up indexed exactly
+ * once. Records are v2 runs of 64 events and bulk requests hold 50, so every record spans two
+ * requests and the kill lands between the events of a record: the record must not have been
+ * committed, and its replay must not duplicate the events already indexed. Then SIGTERM: each worker finishes, commits, leaves and exits 0 in bounded time.
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
@@ -30,7 +32,7 @@ before(async () => {
 });
 
 test(
-  'kill -9 mid-batch, restart, a third worker joining: no loss, no duplicate',
+  "kill -9 in the middle of a record's events, restart, a third worker joining: no loss, no duplicate",
   { timeout: 240_000 },
   async () => {
     const names = uniqueNames('norm-crash');
@@ -50,6 +52,7 @@ test(
         stack.brokers,
         names.topic,
         Array.from({ length: total }, (_, i) => rawRecord(marker, i)),
+        { runLength: 64 },
       );
       const a = spawnWorker(sets);
       const b = spawnWorker(sets);

@@ -9,10 +9,16 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@elastic/elasticsearch';
-import { Kafka, logLevel, Partitioners, type Consumer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Consumer, type Message } from 'kafkajs';
 import { configFrom } from '../../src/config/index.js';
 import type { KiverConfig } from '../../src/config/types.js';
-import { RawRecordCodec, upgradeV1, type RawRecordV1 as RawRecord } from '../../src/schema/raw-record.js';
+import {
+  loadSchemaVersions,
+  RawRecordCodec,
+  upgradeV1,
+  type RawRecord as RawRun,
+  type RawRecordV1 as RawRecord,
+} from '../../src/schema/raw-record.js';
 import { uniqueName, waitFor } from '../helpers/stack.js';
 
 export const repoRoot = path.resolve(import.meta.dirname, '..', '..');
@@ -141,30 +147,67 @@ export function rawRecord(marker: string, i: number, overrides: Partial<RawRecor
   };
 }
 
+export interface ProduceOptions {
+  /** Records per produce request. */
+  batchSize?: number;
+  /**
+   * Events per raw record: consecutive records of one file are packed into v2 runs of up to
+   * this many events (default 1: one event per record).
+   */
+  runLength?: number;
+  /** Write schema version 1 bytes, as 0.1 collectors did (one event per record). */
+  schemaVersion?: 1 | 2;
+}
+
+/** Packs one-event records into runs of up to `runLength` consecutive events of one file. */
+export function packRuns(records: RawRecord[], runLength: number): RawRun[] {
+  const open = new Map<string, RawRun>();
+  const runs: RawRun[] = [];
+  for (const r of records) {
+    const key = `${r.host}/${r.file.dev}:${r.file.inode}/${r.file.fingerprint}`;
+    let run = open.get(key);
+    if (!run || run.events.length >= runLength) {
+      const upgraded = upgradeV1(r);
+      run = { ...upgraded, events: [] };
+      open.set(key, run);
+      runs.push(run);
+    }
+    run.events.push({ offset: r.offset, length: r.length, message: r.message, flags: r.flags });
+  }
+  return runs;
+}
+
 export async function produce(
   brokers: string[],
   topic: string,
   records: (RawRecord | { raw: Buffer })[],
-  batchSize = 500,
+  options: ProduceOptions = {},
 ): Promise<void> {
-  const codec = new RawRecordCodec();
+  const { batchSize = 500, runLength = 1, schemaVersion = 2 } = options;
+  const codec = schemaVersion === 1 ? new RawRecordCodec(loadSchemaVersions(), 1) : new RawRecordCodec();
+  const messages: Message[] = [];
+  const pending: RawRecord[] = [];
+  const flushPending = (): void => {
+    for (const run of packRuns(pending.splice(0), runLength)) {
+      messages.push({
+        key: `${run.host}:${run.file.inode}`,
+        value: codec.encode(run),
+        headers: { ...codec.headers },
+      });
+    }
+  };
+  for (const r of records) {
+    if ('raw' in r) {
+      flushPending();
+      messages.push({ key: 'poison', value: r.raw });
+    } else pending.push(r);
+  }
+  flushPending();
   const producer = kafkaFor(brokers).producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   try {
-    for (let i = 0; i < records.length; i += batchSize) {
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: records.slice(i, i + batchSize).map((r) =>
-          'raw' in r
-            ? { key: 'poison', value: r.raw }
-            : {
-                key: `${r.host}:${r.file.inode}`,
-                value: codec.encode(upgradeV1(r)),
-                headers: { ...codec.headers },
-              },
-        ),
-      });
+    for (let i = 0; i < messages.length; i += batchSize) {
+      await producer.send({ topic, acks: -1, messages: messages.slice(i, i + batchSize) });
     }
   } finally {
     await producer.disconnect();

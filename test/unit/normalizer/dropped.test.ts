@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KafkaMessage } from 'kafkajs';
-import { processBatch } from '../../../src/normalizer/batch-processor.js';
+import { processBatch } from '../../../src/normalizer/batch-run.js';
 import { BulkIndexer, type BulkTransport } from '../../../src/normalizer/indexer/bulk.js';
 import { createNormalizerMetrics } from '../../../src/normalizer/metrics.js';
 import { createRegistry } from '../../../src/observability/metrics-server.js';
