@@ -9,7 +9,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@elastic/elasticsearch';
-import { Kafka, logLevel, Partitioners, type Consumer, type Message } from 'kafkajs';
+import { CompressionTypes, Kafka, logLevel, Partitioners, type Consumer, type Message } from 'kafkajs';
+import { prepareKafkajs } from '../../src/config/kafkajs-setup.js';
 import { configFrom } from '../../src/config/index.js';
 import type { KiverConfig } from '../../src/config/types.js';
 import {
@@ -157,6 +158,8 @@ export interface ProduceOptions {
   runLength?: number;
   /** Write schema version 1 bytes, as 0.1 collectors did (one event per record). */
   schemaVersion?: 1 | 2;
+  /** Compress produce requests with this kafkajs codec (lz4 and zstd are registered first). */
+  compression?: CompressionTypes;
 }
 
 /** Packs one-event records into runs of up to `runLength` consecutive events of one file. */
@@ -183,7 +186,8 @@ export async function produce(
   records: (RawRecord | { raw: Buffer })[],
   options: ProduceOptions = {},
 ): Promise<void> {
-  const { batchSize = 500, runLength = 1, schemaVersion = 2 } = options;
+  const { batchSize = 500, runLength = 1, schemaVersion = 2, compression = CompressionTypes.None } = options;
+  prepareKafkajs();
   const codec = schemaVersion === 1 ? new RawRecordCodec(loadSchemaVersions(), 1) : new RawRecordCodec();
   const messages: Message[] = [];
   const pending: RawRecord[] = [];
@@ -207,7 +211,7 @@ export async function produce(
   await producer.connect();
   try {
     for (let i = 0; i < messages.length; i += batchSize) {
-      await producer.send({ topic, acks: -1, messages: messages.slice(i, i + batchSize) });
+      await producer.send({ topic, acks: -1, compression, messages: messages.slice(i, i + batchSize) });
     }
   } finally {
     await producer.disconnect();

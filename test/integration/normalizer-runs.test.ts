@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import type { Client } from '@elastic/elasticsearch';
+import { CompressionTypes } from 'kafkajs';
 import { startWorker, type Worker } from '../../src/normalizer/worker.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { ensureStack, waitFor, type StackEndpoints } from '../helpers/stack.js';
@@ -21,8 +22,10 @@ import {
   rawRecord,
   readDeadLetters,
   settings,
+  spawnWorker,
   testPipelinesDir,
   uniqueNames,
+  waitForLog,
 } from './normalizer-harness.js';
 
 let stack: StackEndpoints;
@@ -139,6 +142,50 @@ test(
     } finally {
       await reader.consumer.disconnect();
       await worker?.stop();
+      await cleanUp(es, names.namespace);
+      await deleteTopics(stack.brokers, [names.topic, names.dlq]);
+      await es.close();
+    }
+  },
+);
+
+test(
+  'runs a collector compressed with lz4 and with zstd are read by the worker (codecs registered by its client)',
+  { timeout: 120_000 },
+  async () => {
+    const names = uniqueNames('norm-codecs');
+    const es = esClient(stack.esUrl);
+    await createTopics(stack.brokers, [{ name: names.topic, partitions: 1 }]);
+    // A child process: this process registered the codecs for its own producer, the worker
+    // must register them itself.
+    const worker = spawnWorker(settings(names, stack.brokers, stack.esUrl, pipelinesDir));
+    const marker = `mk${names.namespace.replace(/_/g, '')}`;
+    try {
+      await waitForLog(worker, /normalizer started/);
+      const records = Array.from({ length: 400 }, (_, i) => rawRecord(marker, i));
+      await produce(stack.brokers, names.topic, records.slice(0, 200), {
+        runLength: 50,
+        compression: CompressionTypes.LZ4,
+      });
+      await produce(stack.brokers, names.topic, records.slice(200), {
+        runLength: 50,
+        compression: CompressionTypes.ZSTD,
+      });
+      const counts = await waitFor(
+        async () => {
+          const c = await count(es, names.namespace, marker);
+          return c.docs >= 400 ? c : null;
+        },
+        { timeoutMs: 60_000, intervalMs: 500, message: '400 documents from lz4 and zstd batches' },
+      );
+      assert.deepEqual(
+        counts,
+        { docs: 400, distinctIds: 400, distinctMarkers: 400 },
+        worker.output().slice(-1500),
+      );
+    } finally {
+      worker.proc.kill('SIGTERM');
+      await worker.exited;
       await cleanUp(es, names.namespace);
       await deleteTopics(stack.brokers, [names.topic, names.dlq]);
       await es.close();
