@@ -2,7 +2,7 @@
  * CPU-only run of the worker path (Avro decode -> engine -> id -> serialise -> bulk driver)
  * against an in-memory `_bulk` transport that answers "all created". For profiling:
  *
- *   taskset -c 0 node --cpu-prof --cpu-prof-dir=/tmp/kprof --import tsx bench/normalizer-profile.ts [--docs N]
+ *   taskset -c 0 node --cpu-prof --cpu-prof-dir=/tmp/kprof --import tsx bench/normalizer-profile.ts [--docs N] [--run-events 512]
  */
 import { parseArgs } from 'node:util';
 import type { KafkaMessage } from 'kafkajs';
@@ -11,12 +11,17 @@ import { BulkIndexer, type BulkResponse, type BulkTransport } from '../src/norma
 import { createNormalizerMetrics } from '../src/normalizer/metrics.js';
 import { loadPipelineSet } from '../src/normalizer/pipeline/index.js';
 import { createRegistry } from '../src/observability/metrics-server.js';
-import { RawRecordCodec, upgradeV1 } from '../src/schema/raw-record.js';
+import { RawRecordCodec } from '../src/schema/raw-record.js';
+import { packRuns } from '../test/helpers/runs.js';
 import { benchRecord, collectedAt } from './normalizer-records.js';
 
-const { values } = parseArgs({ options: { docs: { type: 'string' }, runs: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { docs: { type: 'string' }, runs: { type: 'string' }, 'run-events': { type: 'string' } },
+});
 const N = Number(values.docs ?? 60_000);
 const runs = Number(values.runs ?? 3);
+// Events per raw record, as collectors pack them (collector.record_max_events).
+const RUN_EVENTS = Number(values['run-events'] ?? 512);
 const engine = await loadPipelineSet('pipelines');
 const codec = new RawRecordCodec();
 const metrics = createNormalizerMetrics(createRegistry());
@@ -30,9 +35,10 @@ class NullTransport implements BulkTransport {
 }
 
 for (let run = 0; run < runs; run++) {
-  const messages: KafkaMessage[] = Array.from({ length: N }, (_, i) => ({
+  const records = Array.from({ length: N }, (_, i) => benchRecord(i, `p${run}`));
+  const messages: KafkaMessage[] = packRuns(records, RUN_EVENTS).map((r, i) => ({
     key: null,
-    value: codec.encode(upgradeV1(benchRecord(i, `p${run}`))),
+    value: codec.encode(r),
     headers: { ...codec.headers },
     offset: String(i),
     timestamp: String(collectedAt),
@@ -48,7 +54,8 @@ for (let run = 0; run < runs; run++) {
   });
   const started = performance.now();
   const cpu0 = process.cpuUsage();
-  for (let i = 0; i < N; i += 20_000) {
+  const perBatch = Math.max(1, Math.round(20_000 / RUN_EVENTS));
+  for (let i = 0; i < messages.length; i += perBatch) {
     await processBatch(
       {
         codec,
@@ -62,7 +69,7 @@ for (let run = 0; run < runs; run++) {
         maxBulkBytes: 5 * 1024 * 1024,
         maxBulkDocs: 2000,
       },
-      { topic: 'prof', partition: 0, messages: messages.slice(i, i + 20_000) },
+      { topic: 'prof', partition: 0, messages: messages.slice(i, i + perBatch) },
       { signal: new AbortController().signal, progress: () => {}, shouldStop: () => false },
     );
   }

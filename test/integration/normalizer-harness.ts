@@ -16,10 +16,9 @@ import type { KiverConfig } from '../../src/config/types.js';
 import {
   loadSchemaVersions,
   RawRecordCodec,
-  upgradeV1,
-  type RawRecord as RawRun,
   type RawRecordV1 as RawRecord,
 } from '../../src/schema/raw-record.js';
+import { packRuns } from '../helpers/runs.js';
 import { uniqueName, waitFor } from '../helpers/stack.js';
 
 export const repoRoot = path.resolve(import.meta.dirname, '..', '..');
@@ -160,24 +159,6 @@ export interface ProduceOptions {
   schemaVersion?: 1 | 2;
   /** Compress produce requests with this kafkajs codec (lz4 and zstd are registered first). */
   compression?: CompressionTypes;
-}
-
-/** Packs one-event records into runs of up to `runLength` consecutive events of one file. */
-export function packRuns(records: RawRecord[], runLength: number): RawRun[] {
-  const open = new Map<string, RawRun>();
-  const runs: RawRun[] = [];
-  for (const r of records) {
-    const key = `${r.host}/${r.file.dev}:${r.file.inode}/${r.file.fingerprint}`;
-    let run = open.get(key);
-    if (!run || run.events.length >= runLength) {
-      const upgraded = upgradeV1(r);
-      run = { ...upgraded, events: [] };
-      open.set(key, run);
-      runs.push(run);
-    }
-    run.events.push({ offset: r.offset, length: r.length, message: r.message, flags: r.flags });
-  }
-  return runs;
 }
 
 export async function produce(

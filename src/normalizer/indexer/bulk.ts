@@ -8,14 +8,10 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import PQueue from 'p-queue';
-import { itemOutcome, type BulkItemResult, type DeadLetterClass } from './item-outcome.js';
-import {
-  backoffDelay,
-  BOUNDED_ITEM_ATTEMPTS,
-  requestDecision,
-  type BackoffPolicy,
-  type RequestFailure,
-} from './retry.js';
+import { failureOutcome, responseOutcome, type BulkItemFinal, type BulkResponse } from './bulk-outcome.js';
+import { backoffDelay, type BackoffPolicy, type RequestFailure } from './retry.js';
+
+export type { BulkItemFinal, BulkResponse } from './bulk-outcome.js';
 
 /** One document ready to send. `ref` is the caller's handle (position in its batch). */
 export interface BulkItem {
@@ -27,29 +23,11 @@ export interface BulkItem {
   bytes: number;
 }
 
-export type BulkItemFinal =
-  | { ref: number; kind: 'indexed'; duplicate: boolean }
-  | {
-      ref: number;
-      kind: 'dead-letter';
-      status: number;
-      errorType: string;
-      reason: string;
-      class: DeadLetterClass;
-    }
-  /** Shutdown gave up waiting: not settled, must not be committed. */
-  | { ref: number; kind: 'aborted' };
-
 /** Thrown by a transport when a request did not get a usable `_bulk` response. */
 export class BulkRequestFailure extends Error {
   constructor(readonly failure: RequestFailure) {
     super(failure.kind === 'unreachable' ? failure.detail : `HTTP ${failure.status}: ${failure.detail}`);
   }
-}
-
-export interface BulkResponse {
-  errors: boolean;
-  items?: Record<string, BulkItemResult>[];
 }
 
 /** Sends one NDJSON body to `_bulk`; throws BulkRequestFailure when there is no usable response. */
@@ -88,12 +66,13 @@ export function prepareItem(
   }
   // Our ids are base64url (nothing to escape): quote them directly; anything else goes through JSON.
   const plainId = PLAIN_ID.test(id);
-  const action = actionPrefix(index) + (plainId ? '"' + id + '"' : JSON.stringify(id)) + '}}\n';
+  const prefix = actionPrefixes.of(index);
+  const action = prefix.text + (plainId ? '"' + id + '"' : JSON.stringify(id)) + '}}\n';
   // Counted piece by piece: measuring the concatenation would flatten (copy) it once more
   // before the request body is joined.
   const bytes =
-    lastPrefixBytes +
-    (plainId ? id.length + 5 : Buffer.byteLength(action, 'utf8') - lastPrefixBytes) +
+    prefix.bytes +
+    (plainId ? id.length + 5 : Buffer.byteLength(action, 'utf8') - prefix.bytes) +
     Buffer.byteLength(source, 'utf8') +
     1;
   return { ref, index, id, payload: action + source + '\n', bytes };
@@ -101,27 +80,32 @@ export function prepareItem(
 
 const PLAIN_ID = /^[A-Za-z0-9_-]*$/;
 
-// `{"create":{"_index":"<index>","_id":` per index: a worker writes to a handful of indices,
-// usually the same one many times in a row.
-const actionPrefixes = new Map<string, { prefix: string; bytes: number }>();
-let lastIndex: string | undefined;
-let lastPrefix = '';
-let lastPrefixBytes = 0;
-/** The action line's start for `index`; sets `lastPrefixBytes` to its length in bytes. */
-function actionPrefix(index: string): string {
-  if (index === lastIndex) return lastPrefix;
-  let entry = actionPrefixes.get(index);
-  if (entry === undefined) {
-    const prefix = `{"create":{"_index":${JSON.stringify(index)},"_id":`;
-    entry = { prefix, bytes: Buffer.byteLength(prefix, 'utf8') };
-    if (actionPrefixes.size > 10_000) actionPrefixes.clear();
-    actionPrefixes.set(index, entry);
+/**
+ * `{"create":{"_index":"<index>","_id":` and its length in bytes, per index: a worker writes
+ * to a handful of indices, usually the same one many times in a row, so the last one is kept
+ * at hand and the others in a bounded map.
+ */
+class ActionPrefixes {
+  readonly #byIndex = new Map<string, { text: string; bytes: number }>();
+  #lastIndex: string | undefined;
+  #last = { text: '', bytes: 0 };
+
+  of(index: string): { text: string; bytes: number } {
+    if (index === this.#lastIndex) return this.#last;
+    let entry = this.#byIndex.get(index);
+    if (entry === undefined) {
+      const text = `{"create":{"_index":${JSON.stringify(index)},"_id":`;
+      entry = { text, bytes: Buffer.byteLength(text, 'utf8') };
+      if (this.#byIndex.size > 10_000) this.#byIndex.clear();
+      this.#byIndex.set(index, entry);
+    }
+    this.#lastIndex = index;
+    this.#last = entry;
+    return entry;
   }
-  lastIndex = index;
-  lastPrefix = entry.prefix;
-  lastPrefixBytes = entry.bytes;
-  return lastPrefix;
 }
+
+const actionPrefixes = new ActionPrefixes();
 
 /** Groups items into requests; a single item larger than the byte bound travels alone. */
 export class RequestBuilder {
@@ -183,117 +167,79 @@ export class BulkIndexer {
   async #deliver(items: BulkItem[], signal: AbortSignal): Promise<BulkItemFinal[]> {
     const finals: BulkItemFinal[] = [];
     const attempts = new Map<number, number>();
-    let pending = items;
+    // Requests still to send: the items, then halves of a request Elasticsearch found too large.
+    const queue: BulkItem[][] = [items];
     let retry = 0;
-    // Halves waiting their turn after a 413 split.
-    const later: BulkItem[][] = [];
-    while (pending.length > 0 || later.length > 0) {
-      if (pending.length === 0) pending = later.shift() ?? [];
-      if (signal.aborted) break;
-      let bytes = 0;
-      const parts = new Array<string>(pending.length);
-      for (let k = 0; k < pending.length; k++) {
-        const item = pending[k] as BulkItem;
-        parts[k] = item.payload;
-        bytes += item.bytes;
-      }
-      const body = parts.join('');
-      const started = performance.now();
-      let response: BulkResponse;
-      try {
-        response = await this.transport.send(body, signal);
-      } catch (error) {
-        if (signal.aborted) break;
-        if (!(error instanceof BulkRequestFailure)) throw error;
-        this.#options.events.requestCompleted(
-          (performance.now() - started) / 1000,
-          pending.length,
-          bytes,
-          'failed',
-        );
-        const decision = requestDecision(error.failure);
-        if (decision.kind === 'retry') {
-          if (decision.unreachable) this.#options.events.reachability(false);
-          this.#options.events.retried(decision.cause, pending.length);
-          retry += 1;
-          if (!(await this.#pause(retry, signal))) break;
-          continue;
+    while (queue.length > 0 && !signal.aborted) {
+      const pending = queue[0] as BulkItem[];
+      const answer = await this.#attempt(pending, signal);
+      if (answer === 'aborted') break;
+      if ('failure' in answer) {
+        const outcome = failureOutcome(pending, answer.failure);
+        if (outcome.kind === 'retry') {
+          if (outcome.unreachable) this.#options.events.reachability(false);
+          this.#options.events.retried(outcome.cause, pending.length);
+          if (!(await this.#pause(++retry, signal))) break;
+        } else if (outcome.kind === 'split') {
+          queue.splice(0, 1, outcome.first, outcome.second);
+        } else {
+          finals.push(...outcome.finals);
+          queue.shift();
         }
-        if (decision.kind === 'split' && pending.length > 1) {
-          const half = Math.ceil(pending.length / 2);
-          later.unshift(pending.slice(half));
-          pending = pending.slice(0, half);
-          continue;
-        }
-        const reason =
-          decision.kind === 'dead-letter'
-            ? decision.reason
-            : 'the document alone exceeds the request size Elasticsearch accepts (HTTP 413)';
-        const status = error.failure.kind === 'status' ? error.failure.status : 0;
-        for (const item of pending) {
-          finals.push({
-            ref: item.ref,
-            kind: 'dead-letter',
-            status,
-            errorType: 'request_refused',
-            reason,
-            class: decision.kind === 'split' ? 'too_large' : 'rejected',
-          });
-        }
-        pending = [];
         continue;
       }
       this.#options.events.reachability(true);
-      const again: BulkItem[] = [];
-      const results = response.items ?? [];
-      for (const [i, item] of pending.entries()) {
-        const result = response.errors ? firstValue(results[i]) : undefined;
-        if (!response.errors) {
-          finals.push({ ref: item.ref, kind: 'indexed', duplicate: false });
-          continue;
-        }
-        const outcome = result
-          ? itemOutcome(result)
-          : { kind: 'retry' as const, status: 0, errorType: 'missing_item', bounded: true };
-        if (outcome.kind === 'indexed') {
-          finals.push({ ref: item.ref, kind: 'indexed', duplicate: outcome.duplicate });
-        } else if (outcome.kind === 'dead-letter') {
-          finals.push({ ref: item.ref, ...outcome, kind: 'dead-letter' });
-        } else {
-          const tries = (attempts.get(item.ref) ?? 1) + 1;
-          attempts.set(item.ref, tries);
-          if (outcome.bounded && tries > BOUNDED_ITEM_ATTEMPTS) {
-            finals.push({
-              ref: item.ref,
-              kind: 'dead-letter',
-              status: outcome.status,
-              errorType: outcome.errorType,
-              reason: `still failing with HTTP ${outcome.status} (${outcome.errorType}) after ${BOUNDED_ITEM_ATTEMPTS} attempts`,
-              class: 'retries_exhausted',
-            });
-          } else {
-            again.push(item);
-          }
-        }
-      }
+      const outcome = responseOutcome(pending, answer.response, attempts);
+      finals.push(...outcome.finals);
       this.#options.events.requestCompleted(
-        (performance.now() - started) / 1000,
+        answer.seconds,
         pending.length,
-        bytes,
-        again.length === 0 ? 'ok' : 'partial',
+        answer.bytes,
+        outcome.again.length === 0 ? 'ok' : 'partial',
       );
-      pending = again;
-      if (again.length > 0) {
-        this.#options.events.retried('item', again.length);
-        retry += 1;
-        if (!(await this.#pause(retry, signal))) break;
-      } else {
+      if (outcome.again.length === 0) {
+        queue.shift();
         retry = 0;
+        continue;
       }
+      queue[0] = outcome.again;
+      this.#options.events.retried('item', outcome.again.length);
+      if (!(await this.#pause(++retry, signal))) break;
     }
     const settled = new Set(finals.map((f) => f.ref));
     for (const item of items) if (!settled.has(item.ref)) finals.push({ ref: item.ref, kind: 'aborted' });
     return finals;
+  }
+
+  /** Sends one request body; a failed request is counted here, an answered one by the caller. */
+  async #attempt(
+    pending: readonly BulkItem[],
+    signal: AbortSignal,
+  ): Promise<
+    { response: BulkResponse; seconds: number; bytes: number } | { failure: RequestFailure } | 'aborted'
+  > {
+    let bytes = 0;
+    const parts = new Array<string>(pending.length);
+    for (let k = 0; k < pending.length; k++) {
+      const item = pending[k] as BulkItem;
+      parts[k] = item.payload;
+      bytes += item.bytes;
+    }
+    const started = performance.now();
+    try {
+      const response = await this.transport.send(parts.join(''), signal);
+      return { response, seconds: (performance.now() - started) / 1000, bytes };
+    } catch (error) {
+      if (signal.aborted) return 'aborted';
+      if (!(error instanceof BulkRequestFailure)) throw error;
+      this.#options.events.requestCompleted(
+        (performance.now() - started) / 1000,
+        pending.length,
+        bytes,
+        'failed',
+      );
+      return { failure: error.failure };
+    }
   }
 
   /** Waits the backoff for retry number `retry`; false when aborted meanwhile. */
@@ -309,10 +255,4 @@ export class BulkIndexer {
   async idle(): Promise<void> {
     await this.#queue.onIdle();
   }
-}
-
-function firstValue(entry: Record<string, BulkItemResult> | undefined): BulkItemResult | undefined {
-  if (!entry) return undefined;
-  for (const key in entry) return entry[key];
-  return undefined;
 }
