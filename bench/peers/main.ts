@@ -3,7 +3,7 @@
  * the same generated backlog into the same local Kafka, one pinned core each, acks=all, the
  * same codec per set. See bench/peers/README.md.
  *
- *   npm run bench:peers -- [--lines 2000000] [--runs 3] [--sets gzip,lz4,zstd,gzip-rme1,gzip-tree]
+ *   npm run bench:peers -- [--lines 2000000] [--runs 3] [--sets gzip,lz4,zstd,gzip-rme1,lz4-rme1,gzip-tree]
  *        [--shippers kiver,flume,rsyslog,rsyslog-defaults] [--clients kafkajs,librdkafka]
  *        [--out bench/results/peers.json]
  */

@@ -30,7 +30,11 @@ export interface RunResult {
   firstRecordSeconds: number | null;
   linesPerSecond: number;
   mbPerSecond: number;
+  /** Lines per second from the first record in Kafka to the last new line: start-up left out. */
+  linesPerSecondAfterFirstRecord: number | null;
   cpuSeconds: number;
+  /** CPU-seconds over wall seconds: 1 is a whole core. */
+  cpuUtilisation: number;
   cpuSecondsPerMillionLines: number;
   peakRssMb: number;
   /** Highest sum of VmRSS over the tree among the 200 ms samples. */
@@ -168,7 +172,12 @@ export async function measureRun(
     firstRecordSeconds: Number.isFinite(firstAt) ? round((firstAt - t0) / 1000, 3) : null,
     linesPerSecond: Math.round(lines / wallSeconds),
     mbPerSecond: round((lines * LINE_BYTES) / wallSeconds / 1e6, 2),
+    linesPerSecondAfterFirstRecord:
+      Number.isFinite(firstAt) && lastNewAt > firstAt
+        ? Math.round(lines / ((lastNewAt - firstAt) / 1000))
+        : null,
     cpuSeconds: round(cpuSeconds, 2),
+    cpuUtilisation: round(cpuSeconds / wallSeconds, 2),
     cpuSecondsPerMillionLines: lines > 0 ? round((cpuSeconds / lines) * 1e6, 2) : 0,
     peakRssMb: round(Math.max(sampledPeak, hwm) / 2 ** 20, 1),
     sampledPeakRssMb: round(sampledPeak / 2 ** 20, 1),

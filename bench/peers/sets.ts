@@ -36,6 +36,6 @@ export function recordMaxEvents(set: BenchSet): number | undefined {
   return set.variant === 'rme1' ? 1 : undefined;
 }
 
-export const DEFAULT_SETS = 'gzip,lz4,zstd,gzip-rme1,gzip-tree';
+export const DEFAULT_SETS = 'gzip,lz4,zstd,gzip-rme1,lz4-rme1,gzip-tree';
 export const DEFAULT_SHIPPERS = 'kiver,flume,rsyslog,rsyslog-defaults';
 export const DEFAULT_CLIENTS = 'kafkajs,librdkafka';
