@@ -32,7 +32,9 @@ input(type="imfile" file="${ctx.root}/*.log" tag="bench" ruleset="to_kafka")
 
 export function rsyslogVersion(): string {
   try {
-    return execFileSync('rsyslogd', ['-v'], { encoding: 'utf8' }).split('\n')[0]?.trim() ?? 'unknown';
+    return (execFileSync('rsyslogd', ['-v'], { encoding: 'utf8' }).split('\n')[0] ?? '')
+      .replace(/\s*compiled with:\s*$/, '')
+      .trim();
   } catch {
     return 'not installed';
   }
