@@ -86,16 +86,38 @@ function sh(cmd: string, args: string[]): string {
   }
 }
 
-/** The bench process (poller, reader, tree writer) and the broker on core 1; shippers on core 0. */
-function pinCores(): { bench: boolean; kafkaPids: number[]; kafkaPinned: boolean } {
+/** The affinity mask of a process, in hex as taskset prints it, or null when it cannot be read. */
+function affinity(pid: number): string | null {
+  return /mask: ([0-9a-f]+)$/.exec(sh('taskset', ['-p', String(pid)]))?.[1] ?? null;
+}
+
+/**
+ * The bench process (poller, reader, tree writer) and the broker on core 1; shippers on core 0.
+ * The broker is shared: its affinity before the run is kept, to be put back afterwards.
+ */
+function pinCores(): {
+  bench: boolean;
+  kafkaPids: number[];
+  kafkaPinned: boolean;
+  kafkaAffinityBefore: Record<number, string>;
+} {
   const bench = sh('taskset', ['-a', '-cp', BENCH_CORE, String(process.pid)]) !== '';
   const status = sh(process.execPath, [path.join(repo, 'dist/src/cli/main.js'), 'stack', 'status']);
   const m = /^kafka\s+\S+\s+([\d,]+)\s/m.exec(status);
   const kafkaPids = m ? m[1]!.split(',').map(Number) : [];
+  const kafkaAffinityBefore: Record<number, string> = {};
   let kafkaPinned = kafkaPids.length > 0;
-  for (const pid of kafkaPids)
+  for (const pid of kafkaPids) {
+    const mask = affinity(pid);
+    if (mask) kafkaAffinityBefore[pid] = mask;
     kafkaPinned = sh('taskset', ['-a', '-cp', BENCH_CORE, String(pid)]) !== '' && kafkaPinned;
-  return { bench, kafkaPids, kafkaPinned };
+  }
+  return { bench, kafkaPids, kafkaPinned, kafkaAffinityBefore };
+}
+
+/** Puts the broker's threads back on the cores they had before the run. */
+function unpinKafka(before: Record<number, string>): void {
+  for (const [pid, mask] of Object.entries(before)) sh('taskset', ['-a', '-p', mask, pid]);
 }
 
 function machine() {
@@ -157,6 +179,12 @@ async function main(): Promise<void> {
   log(
     `pinned: bench on core ${BENCH_CORE} ${pins.bench}, kafka ${pins.kafkaPids.join(',')} on core ${BENCH_CORE} ${pins.kafkaPinned}`,
   );
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      unpinKafka(pins.kafkaAffinityBefore);
+      process.exit(130);
+    });
+  }
   const kafka = new BenchKafka(brokers);
   const shippers: Shipper[] = [];
   const skipped: { shipper: string; reason: string }[] = [];
@@ -292,6 +320,7 @@ async function main(): Promise<void> {
     results.machine.loadAverageEnd = os.loadavg().map((x) => round(x, 2));
     save();
     await kafka.close();
+    unpinKafka(pins.kafkaAffinityBefore);
     rmSync(work, { recursive: true, force: true });
   }
   console.log(
