@@ -54,15 +54,24 @@ function isCriTime(buf: Buffer, start: number, end: number): boolean {
   return i + 2 === end && digits(buf, i, 2);
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /** A reusable reader of envelopes: `read` fills the fields below without allocating (CRI). */
 export class EnvelopeReader {
   kind: 'docker' | 'cri' | null = null;
   /** False for a part that the runtime split off a longer line. */
   complete = true;
   /** The inner content: `innerBuf[innerStart..innerEnd)` (the line itself for CRI). */
-  innerBuf: Buffer = Buffer.alloc(0);
+  innerBuf: Buffer = EMPTY;
   innerStart = 0;
   innerEnd = 0;
+
+  /** Forgets the last inner content (a Docker line's copy, or a reference to the caller's chunk). */
+  release(): void {
+    this.innerBuf = EMPTY;
+    this.innerStart = 0;
+    this.innerEnd = 0;
+  }
 
   /** Reads the envelope of the line `buf[start..end)`; false (and `kind` null) when it has none. */
   read(buf: Buffer, start: number, end: number): boolean {

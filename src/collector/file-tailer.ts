@@ -366,6 +366,8 @@ export class FileTailer {
         if (this.#splitter.position > this.#size) this.#size = this.#splitter.position;
         if (this.#fp.length < FINGERPRINT_BYTES) this.#refreshFingerprint(handle);
       }
+      // Caught up: the file may stay quiet for hours; keep no buffers for it meanwhile.
+      if (pass.eof) this.#joiner.releaseIdle();
     } finally {
       this.#pass = null;
     }
@@ -383,6 +385,7 @@ export class FileTailer {
         this.#joiner.endOfChunk();
       }
       this.#joiner.flushIfDue(nowMs);
+      this.#joiner.releaseIdle();
     } finally {
       this.#pass = null;
     }

@@ -195,6 +195,24 @@ export class MultilineJoiner {
     if (this.#cRef !== null && this.#cLines > 0) this.#materialize();
   }
 
+  /**
+   * A read pass is over: hands back the storage of whatever is not held, so a quiet file
+   * costs no buffers between passes.
+   */
+  releaseIdle(): void {
+    if (this.#lLines === 0) {
+      this.#lRaw.reset();
+      this.#lInner.reset();
+      this.#lRaw.release();
+      this.#lInner.release();
+    }
+    if (this.#cLines === 0) {
+      this.#cText.reset();
+      this.#cText.release();
+    }
+    this.#envelope.release();
+  }
+
   #materialize(): void {
     const ref = this.#cRef;
     if (ref === null) return;
