@@ -34,7 +34,7 @@ import { createClient, ElasticsearchBulkTransport } from '../src/normalizer/inde
 import { setUpIndexing } from '../src/normalizer/indexer/setup.js';
 import { createNormalizerMetrics } from '../src/normalizer/metrics.js';
 import { loadPipelineSet } from '../src/normalizer/pipeline/index.js';
-import { startWorker } from '../src/normalizer/worker.js';
+import { fetchBounds, startWorker } from '../src/normalizer/worker.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { createRegistry } from '../src/observability/metrics-server.js';
 import { RawRecordCodec, upgradeV1, type RawRecordV1 as RawRecord } from '../src/schema/raw-record.js';
@@ -68,6 +68,7 @@ const codec = new RawRecordCodec();
 const n = config.normalizer;
 const metrics = createNormalizerMetrics(createRegistry());
 const runId = Date.now().toString(36);
+const fetchBytes = fetchBounds(n.bulk_max_bytes).maxBytesPerPartition;
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -169,9 +170,19 @@ async function full(records: RawRecord[], namespace: string): Promise<number> {
   }));
   const indexer = newIndexer();
   const started = performance.now();
-  // What one fetch of 8 MiB per partition delivers for events of this size (~200 B in Avro).
-  const perBatch = Math.max(1, Math.round(20_000 / RUN_EVENTS));
-  for (let i = 0; i < messages.length; i += perBatch) {
+  // Batches as one fetch delivers them: records up to the worker's per-partition fetch bound.
+  const batches: KafkaMessage[][] = [];
+  let bytes = Infinity;
+  for (const m of messages) {
+    const size = m.value?.length ?? 0;
+    if (bytes + size > fetchBytes) {
+      batches.push([]);
+      bytes = 0;
+    }
+    batches[batches.length - 1]!.push(m);
+    bytes += size;
+  }
+  for (const batch of batches) {
     const s = await processBatch(
       {
         codec,
@@ -185,7 +196,7 @@ async function full(records: RawRecord[], namespace: string): Promise<number> {
         maxBulkBytes: n.bulk_max_bytes,
         maxBulkDocs: n.bulk_max_docs,
       },
-      { topic: 'bench', partition: 0, messages: messages.slice(i, i + perBatch) },
+      { topic: 'bench', partition: 0, messages: batch },
       { signal: new AbortController().signal, progress: () => {}, shouldStop: () => false },
     );
     if (!s.complete) throw new Error('bench batch did not settle');
@@ -315,6 +326,7 @@ const result = {
   pipelines: pipelinesDir,
   documents: N,
   events_per_record: RUN_EVENTS,
+  batch_bytes: fetchBytes,
   load_average: os.loadavg().map((x) => Number(x.toFixed(2))),
   runs: RUNS,
   bulk: { max_docs: n.bulk_max_docs, max_bytes: n.bulk_max_bytes, concurrency: n.bulk_concurrency },
