@@ -14,7 +14,7 @@
  * later: otherwise they would bring the entry back.
  */
 import { CheckpointError } from '../errors.js';
-import type { CheckpointStore } from './checkpoint-store.js';
+import type { CheckpointEntry, CheckpointStore } from './checkpoint-store.js';
 import type { CollectorEvents } from './events.js';
 import type { FileTailer } from './file-tailer.js';
 import type { TailRegistry } from './tail-registry.js';
@@ -67,6 +67,16 @@ export class CheckpointScheduler {
 
   /** The file's entry changed (offset, path, generation): write it with the next write. */
   markDirty(t: FileTailer): void {
+    this.#dirty.add(t);
+  }
+
+  /**
+   * A file is released: its entry is brought up to date in memory now (written with the next
+   * write), so that the same file found again under another name in this run starts where
+   * this tail ended, not where the last write, up to a write gap old, says.
+   */
+  released(t: FileTailer): void {
+    this.#put(t, this.#now());
     this.#dirty.add(t);
   }
 
@@ -154,17 +164,22 @@ export class CheckpointScheduler {
 
   #put(t: FileTailer, seenAt: number): void {
     if (this.#dropped.has(t)) return;
-    this.#store.set({
-      dev: t.dev,
-      ino: t.ino,
-      fp: t.fp.hash,
-      fp_len: t.fp.length,
-      birth: t.birthNs,
-      gen: t.generation,
-      offset: t.acks.committed,
-      sent: t.acks.handedOver,
-      path: t.path,
-      seen_at: seenAt,
-    });
+    this.#store.set(entryOf(t, seenAt));
   }
+}
+
+/** The checkpoint entry of a tail as it stands now (what the next write would store). */
+export function entryOf(t: FileTailer, seenAt: number): CheckpointEntry {
+  return {
+    dev: t.dev,
+    ino: t.ino,
+    fp: t.fp.hash,
+    fp_len: t.fp.length,
+    birth: t.birthNs,
+    gen: t.generation,
+    offset: t.acks.committed,
+    sent: t.acks.handedOver,
+    path: t.path,
+    seen_at: seenAt,
+  };
 }

@@ -53,6 +53,14 @@ export function collectorMetrics(
     'copytruncates_total',
     'Files that shrank below the read offset (copytruncate); reading restarted at 0.',
   );
+  const copiesFound = counter(
+    'copytruncate_copies_read_total',
+    'Truncated files whose copy (app.log.1, app.log-<date>, ...) was found and read past our offset first.',
+  );
+  const copyUnread = counter(
+    'copytruncate_unread_bytes_total',
+    'Bytes known to be lost because a truncated file had no copy we could find (a lower bound).',
+  );
   const rotations = counter('rotations_total', 'Files renamed away from their path (rename rotation).');
   const reused = counter(
     'inode_reuses_total',
@@ -147,6 +155,8 @@ export function collectorMetrics(
     fileUnreadable: () => unreadable.inc(),
     fileRotated: () => rotations.inc(),
     fileTruncated: () => truncates.inc(),
+    copyFound: () => copiesFound.inc(),
+    copyMissing: (_path, lostBytes) => copyUnread.inc(lostBytes),
     inodeReused: () => reused.inc(),
     bytesRead: (bytes, events) => {
       bytesRead.inc(bytes);

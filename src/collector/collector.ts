@@ -17,8 +17,10 @@ import type { Logger } from '../observability/logger.js';
 import { RawRecordCodec } from '../schema/raw-record.js';
 import type { AckTicket } from './ack-tracker.js';
 import { planStart } from './admission.js';
-import { CheckpointScheduler } from './checkpoint-scheduler.js';
-import { CheckpointStore } from './checkpoint-store.js';
+import { CopiesRead, findCopy } from './copy-finder.js';
+import { fileKey, type FileKey } from './identity.js';
+import { CheckpointScheduler, entryOf } from './checkpoint-scheduler.js';
+import { CheckpointStore, type CheckpointEntry } from './checkpoint-store.js';
 import { checkCollectorConfig } from './config-check.js';
 import { createDecoder, type LineDecoder } from './decoder.js';
 import { DirIndex } from './dir-index.js';
@@ -91,6 +93,7 @@ export class Collector {
   readonly #log: Logger;
   readonly #events: CollectorEvents;
   readonly #fs: CollectorFs;
+  readonly #copies = new CopiesRead();
   readonly #now: () => number;
   readonly #store: CheckpointStore;
   readonly #codec = new RawRecordCodec();
@@ -312,22 +315,43 @@ export class Collector {
     if (r.resent > 0) this.#events.eventsResent(r.resent);
     if (r.truncated || r.invalidUtf8 || r.partial)
       this.#events.eventsFlagged(r.truncated, r.invalidUtf8, r.partial);
-    if (r.shrunkTo !== null) this.#restart(t, r.shrunkTo, t.position);
+    if (r.shrunkTo !== null) await this.#restart(t, r.shrunkTo, t.position, r.sizeBefore);
+    if (r.copyDone) this.#copyRead(t);
     if (r.unlinked && t.state.kind !== 'draining') t.transition({ kind: 'draining', why: 'deleted' });
     // A pass ends its run: a quiet file's lines never wait for company.
     this.#records.close();
     // Lines held for a timer are looked at again within HOUSEKEEPING_MS.
     if (t.holding)
       this.#nextHousekeepingMs = Math.min(this.#nextHousekeepingMs, this.#now() + HOUSEKEEPING_MS);
-    if (!r.eof || r.shrunkTo !== null) this.#registry.queueRead(t);
+    if (!r.eof || r.shrunkTo !== null || t.readingCopy) this.#registry.queueRead(t);
     if (this.#registry.isQueued(t)) return;
     if (t.state.kind === 'reading') t.transition({ kind: 'idle', sinceMs: this.#now() });
   }
 
-  /** The file shrank below the read position (copytruncate): read it again from 0. */
-  #restart(t: FileTailer, sizeNow: number, offsetBefore: number): void {
+  /**
+   * The file shrank below the read position (copytruncate). What was written after our last
+   * read and before the truncation is only in logrotate's copy: read it from there first when
+   * the copy is found (copy-finder.ts), then the file from 0 in a new generation.
+   */
+  async #restart(t: FileTailer, sizeNow: number, offsetBefore: number, sizeBefore: number): Promise<void> {
     this.#events.fileTruncated(t.path, sizeNow, offsetBefore);
-    t.restartAt(0);
+    const copy = await findCopy(this.#fs, t.path, t.fp, offsetBefore, this.#cfg.copytruncate_copies);
+    if (copy) {
+      this.#events.copyFound(t.path, copy.path, copy.size - offsetBefore);
+      const copyStat = copy.file.stat();
+      this.#copies.remember(fileKey(copyStat.dev, copyStat.ino), copy.size);
+      t.followCopy(copy.file);
+    } else {
+      // Lines between our last read and the truncation are gone; how many is known only as far
+      // as the last size we saw.
+      this.#events.copyMissing(t.path, Math.max(0, sizeBefore - offsetBefore));
+      t.restartAt(0);
+    }
+    this.#checkpoints.markDirty(t);
+  }
+
+  /** A copytruncate copy was read to its end: the file goes on from 0, a new generation. */
+  #copyRead(t: FileTailer): void {
     this.#checkpoints.markDirty(t);
   }
 
@@ -344,7 +368,7 @@ export class Collector {
         t.transition({ kind: 'reading' });
         if (first) this.#events.fileWatched(t.path, t.position, t.startedFrom);
         // Shrank, or was rewritten, while closed or while we were not running (copytruncate).
-        if (result === 'rewritten' || t.size < t.position) this.#restart(t, t.size, t.position);
+        if (result === 'rewritten' || t.size < t.position) await this.#restart(t, t.size, t.position, t.size);
         return true;
       case 'gone':
       case 'replaced':
@@ -498,10 +522,24 @@ export class Collector {
     this.#markRead(t);
   }
 
+  /**
+   * What is known of a file's progress: a tail of it released in this run (a rename seen as a
+   * delete and a create) is fresher than the last checkpoint write, which may be up to a
+   * write gap old — starting from that would send again what was sent since.
+   */
+  #latestEntry(key: FileKey): CheckpointEntry | undefined {
+    for (const t of this.#registry.released()) if (t.key === key) return entryOf(t, this.#now());
+    return this.#store.get(key);
+  }
+
   /** Starts following a file not followed yet; it is opened by the loop when its turn comes. */
   #admit(path: string, stat: FileStat, root: string): void {
     const key = keyOf(stat);
-    const plan = planStart(stat, this.#store.get(key), this.#initialScan, this.#cfg.start_at);
+    const plan = planStart(stat, this.#latestEntry(key), this.#initialScan, this.#cfg.start_at);
+    // A copytruncate copy we read already (its new part, as the truncated file's): the
+    // include globs match it too, so it starts where that reading ended, not at 0.
+    const copied = plan.startedFrom === 'beginning' ? this.#copies.take(key) : undefined;
+    if (copied !== undefined) plan.offset = Math.min(copied, stat.size);
     if (plan.inodeReused) this.#events.inodeReused(path);
     const t = new FileTailer(
       {
@@ -546,7 +584,7 @@ export class Collector {
     this.#events.fileReleased(t.path, reason, bytesUnread);
     if (reason === 'replaced') this.#dirs.forgetFile(t.path); // so the rescan admits the new file
     if (reason === 'replaced' || reason === 'unreadable') this.#checkpoints.drop(t);
-    else this.#checkpoints.markDirty(t);
+    else this.#checkpoints.released(t);
   }
 
   #unreadable(path: string, reason: string): void {

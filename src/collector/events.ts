@@ -13,6 +13,13 @@ export interface CollectorEvents {
   fileUnreadable(path: string, reason: string): void;
   fileRotated(from: string, to: string | null): void;
   fileTruncated(path: string, sizeNow: number, offsetBefore: number): void;
+  /** The copytruncate copy of a truncated file was found; `unreadBytes` of it are read first. */
+  copyFound(path: string, copyPath: string, unreadBytes: number): void;
+  /**
+   * No copy of a truncated file was found: the lines between our last read and the truncation
+   * are lost — at least `lostBytes` (what the file was last seen to hold past our offset).
+   */
+  copyMissing(path: string, lostBytes: number): void;
   inodeReused(path: string): void;
   bytesRead(bytes: number, events: number): void;
   eventsFlagged(truncated: number, invalidUtf8: number, partial: number): void;
@@ -42,6 +49,8 @@ export const noopEvents: CollectorEvents = {
   fileUnreadable: () => undefined,
   fileRotated: () => undefined,
   fileTruncated: () => undefined,
+  copyFound: () => undefined,
+  copyMissing: () => undefined,
   inodeReused: () => undefined,
   bytesRead: () => undefined,
   eventsFlagged: () => undefined,

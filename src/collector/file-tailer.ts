@@ -87,6 +87,10 @@ export interface PassResult {
   eof: boolean;
   /** The file is now shorter than the read position (copytruncate). */
   shrunkTo: number | null;
+  /** Size last seen before this pass (what the file held before a truncation, at least). */
+  sizeBefore: number;
+  /** A copytruncate copy was read to its end; the file itself now starts a new generation at 0. */
+  copyDone: boolean;
   /** The file has no name left (deleted while open). */
   unlinked: boolean;
   truncated: number;
@@ -102,6 +106,8 @@ function emptyPass(): PassResult {
     events: 0,
     eof: false,
     shrunkTo: null,
+    sizeBefore: 0,
+    copyDone: false,
     unlinked: false,
     truncated: 0,
     invalidUtf8: 0,
@@ -137,6 +143,8 @@ export class FileTailer {
   #lastGrowthMs: number;
   #resendUntil: number;
   #handle: TailFile | null = null;
+  /** A copytruncate copy being read before the truncated file (copy-finder.ts). */
+  #copy: TailFile | null = null;
   #splitter: LineSplitter;
   readonly #joiner: MultilineJoiner;
   #pass: PassResult | null = null;
@@ -337,10 +345,27 @@ export class FileTailer {
     this.#resendUntil = 0;
   }
 
+  /**
+   * Reads what `copy` (the copy logrotate's copytruncate made of this file) holds past the
+   * read position, before anything else: the lines written after the last read and before
+   * the truncation, under this generation's identity and offsets. When it is read to its end
+   * the file starts over at 0 in a new generation (`PassResult.copyDone`).
+   */
+  followCopy(copy: TailFile): void {
+    void this.#copy?.close().catch(() => undefined);
+    this.#copy = copy;
+  }
+
+  get readingCopy(): boolean {
+    return this.#copy !== null;
+  }
+
   /** Reads at most `budget` bytes using `buf` (shared; valid only during this call). */
   readPass(buf: Buffer, budget: number): PassResult {
     const pass = emptyPass();
-    const handle = this.#handle;
+    pass.sizeBefore = this.#size;
+    const copy = this.#copy;
+    const handle = copy ?? this.#handle;
     if (!handle) return pass;
     this.#pass = pass;
     try {
@@ -348,11 +373,8 @@ export class FileTailer {
         const want = Math.min(buf.length, budget - pass.bytes);
         const bytesRead = handle.read(buf, 0, want, this.#splitter.position);
         if (bytesRead === 0) {
-          pass.eof = true;
-          const s = handle.stat();
-          this.#size = Number(s.size);
-          if (this.#size < this.#splitter.position) pass.shrunkTo = this.#size;
-          if (s.nlink === 0n) pass.unlinked = true;
+          if (copy) this.#finishCopy(copy, pass);
+          else this.#atEnd(handle, pass);
           break;
         }
         this.#splitter.push(buf, 0, bytesRead, this.#sink);
@@ -364,7 +386,7 @@ export class FileTailer {
         this.#lastGrowthMs = now;
         this.#lastActiveMs = now;
         if (this.#splitter.position > this.#size) this.#size = this.#splitter.position;
-        if (this.#fp.length < FINGERPRINT_BYTES) this.#refreshFingerprint(handle);
+        if (!copy && this.#fp.length < FINGERPRINT_BYTES) this.#refreshFingerprint(handle);
       }
       // Caught up: the file may stay quiet for hours; keep no buffers for it meanwhile.
       if (pass.eof) this.#joiner.releaseIdle();
@@ -372,6 +394,22 @@ export class FileTailer {
       this.#pass = null;
     }
     return pass;
+  }
+
+  #atEnd(handle: TailFile, pass: PassResult): void {
+    pass.eof = true;
+    const s = handle.stat();
+    this.#size = Number(s.size);
+    if (this.#size < this.#splitter.position) pass.shrunkTo = this.#size;
+    if (s.nlink === 0n) pass.unlinked = true;
+  }
+
+  /** The copy is read: its held lines end this generation, the file itself starts over. */
+  #finishCopy(copy: TailFile, pass: PassResult): void {
+    this.#copy = null;
+    void copy.close().catch(() => undefined);
+    pass.copyDone = true;
+    this.restartAt(0);
   }
 
   /** Emits what timeouts released (partial line, held multi-line event). */

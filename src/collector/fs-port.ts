@@ -3,7 +3,7 @@
  * a stat. The loop and the tailer get it injected, so tests can make an open fail
  * (EMFILE, EACCES) where running as root cannot; production uses `nodeFs`.
  */
-import { fstatSync, lstatSync, readSync, statSync, type BigIntStats, type Stats } from 'node:fs';
+import { fstatSync, lstatSync, readdirSync, readSync, statSync, type BigIntStats, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { scanDirectory, type DirScan, type ScanOptions } from './scanner.js';
 
@@ -30,6 +30,8 @@ export interface CollectorFs {
    * taken from the full scan's BigInt stats, never from these).
    */
   quickStat(path: string, follow: boolean): Stats | undefined;
+  /** The names in a folder; [] when it cannot be read (looking for a rotated copy). */
+  listNames(dir: string): string[];
 }
 
 export const nodeFs: CollectorFs = {
@@ -48,6 +50,13 @@ export const nodeFs: CollectorFs = {
       return follow ? statSync(path, { throwIfNoEntry: false }) : lstatSync(path, { throwIfNoEntry: false });
     } catch {
       return undefined;
+    }
+  },
+  listNames(dir) {
+    try {
+      return readdirSync(dir);
+    } catch {
+      return [];
     }
   },
 };

@@ -23,6 +23,13 @@ export function loggingEvents(log: Logger): CollectorEvents {
     fileRotated: (from, to) => log.debug({ from, to }, 'file rotated'),
     fileTruncated: (path, sizeNow, offsetBefore) =>
       log.info({ path, sizeNow, offsetBefore }, 'file truncated (copytruncate); reading again from 0'),
+    copyFound: (path, copyPath, unreadBytes) =>
+      log.info({ path, copyPath, unreadBytes }, 'copytruncate: reading the copy past our offset first'),
+    copyMissing: (path, lostBytes) =>
+      log.warn(
+        { path, lostBytes },
+        'copytruncate: no copy of the truncated file found; lines written after our last read are lost (at least lostBytes). Check collector.copytruncate_copies against the rotated names',
+      ),
     inodeReused: (path) => log.info({ path }, 'inode reused by a new file; reading it from its start'),
     bytesRead: () => undefined,
     eventsFlagged: () => undefined,

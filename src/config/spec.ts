@@ -248,6 +248,11 @@ export const configSpec: SectionSpec = {
           enum: ['beginning', 'end'],
           doc: 'Where to start files found at start-up without a checkpoint.',
         },
+        copytruncate_copies: {
+          type: 'list',
+          default: ['{name}.1', '{name}-*', '{name}.*', '{stem}-*{ext}', '{stem}.*{ext}'],
+          doc: "Names (in the file's folder) where logrotate's copytruncate leaves the copy of a truncated file: {name} is its name, {stem} and {ext} its name split at the last dot, * any characters. Compressed copies are not read; [] turns the search off.",
+        },
         path_templates: {
           type: 'list',
           default: ['/app/log/{container_id}/**'],

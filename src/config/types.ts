@@ -89,6 +89,8 @@ export interface CollectorConfig {
   readonly checkpoint_dir: string;
   readonly start_at: 'beginning' | 'end';
   readonly path_templates: readonly string[];
+  /** Where a copytruncate copy may be, as name templates (copy-finder.ts). */
+  readonly copytruncate_copies: readonly string[];
   /** Host name put on every record; empty means the machine's host name. */
   readonly host_name: string;
   readonly labels: Readonly<Record<string, string>>;

@@ -265,7 +265,13 @@ test(
           rmSync(base, { recursive: true, force: true });
         }
       }),
-      { numRuns: 40, endOnFailure: true, includeErrorInReport: true },
+      {
+        numRuns: 40,
+        endOnFailure: true,
+        includeErrorInReport: true,
+        // KIVER_FC_SEED=<seed> replays a reported failure.
+        ...(process.env['KIVER_FC_SEED'] ? { seed: Number(process.env['KIVER_FC_SEED']) } : {}),
+      },
     );
     console.log('# steps', stepsRun.n);
   },

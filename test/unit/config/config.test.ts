@@ -267,6 +267,7 @@ test('the spec and the TypeScript types have the same keys', () => {
     checkpoint_dir: true,
     start_at: true,
     path_templates: true,
+    copytruncate_copies: true,
     host_name: true,
     labels: true,
     multiline: true,
