@@ -3,6 +3,7 @@
  * (pipelines/README.md, "How a raw event is processed"). `process()` never throws.
  */
 import { addTag, deleteAt, getAt, recordFailure, setAt, setPath, type EcsDocument } from './document.js';
+import { truncateUtf8 } from '../../schema/utf8.js';
 import { formatTimestamp } from './date/timestamp.js';
 import { peelEnvelope, type Envelope } from './envelope/index.js';
 import { PipelineSelector } from './matcher.js';
@@ -64,17 +65,6 @@ function appendFlag(doc: EcsDocument, flag: string): void {
   if (Array.isArray(flags)) {
     if (!flags.includes(flag)) flags.push(flag);
   } else setAt(doc, AT_LOG_FLAGS, [flag]);
-}
-
-/** Cuts a message to at most `maxBytes` of UTF-8, never inside a character. */
-export function truncateUtf8(message: string, maxBytes: number): string | undefined {
-  if (message.length * 3 <= maxBytes) return undefined;
-  const bytes = Buffer.from(message, 'utf8');
-  if (bytes.length <= maxBytes) return undefined;
-  let end = maxBytes;
-  // Step back over continuation bytes (10xxxxxx) to a character boundary.
-  while (end > 0 && ((bytes[end] as number) & 0xc0) === 0x80) end--;
-  return bytes.subarray(0, end).toString('utf8');
 }
 
 /** Per-event state; a class rather than an object literal with a closure, made per event. */
