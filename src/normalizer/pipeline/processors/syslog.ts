@@ -3,6 +3,7 @@
  * or an RFC 5424 header, and leaves the rest in `message`.
  */
 import { compileDateFormat } from '../date/formats.js';
+import { resolveContextFor } from '../date/reference.js';
 import { formatTimestamp, type ResolvedTime } from '../date/timestamp.js';
 import { setPath, type EcsDocument } from '../document.js';
 import { syslogSeverityLevel } from '../level.js';
@@ -40,7 +41,7 @@ function writeTime(
   if (!time) return false;
   setPath(doc, '@timestamp', formatTimestamp(time.ms));
   if (!time.zoned) setPath(doc, 'event.timezone', timezone);
-  ctx.timestamp = { exact: time.zoned && time.hasDate && time.hasYear };
+  ctx.timestamp = { exact: time.zoned && time.hasDate && time.hasYear, ms: time.ms };
   return true;
 }
 
@@ -63,7 +64,7 @@ function parse5424(doc: EcsDocument, text: string, ctx: EventContext, timezone: 
   setPath(doc, 'log.syslog.version', 1);
   if (
     stamp !== '-' &&
-    !writeTime(doc, ctx, ISO.parse(stamp as string, { collectedAt: ctx.collectedAt, timezone }), timezone)
+    !writeTime(doc, ctx, ISO.parse(stamp as string, resolveContextFor(ctx, timezone)), timezone)
   ) {
     return `bad RFC 5424 timestamp '${stamp}'`;
   }
@@ -82,7 +83,7 @@ function parse3164(doc: EcsDocument, text: string, ctx: EventContext, timezone: 
   const m = RFC3164.exec(text);
   if (!m) return 'not an RFC 3164 header';
   const [, pri, stamp, host, rest] = m;
-  const resolve = { collectedAt: ctx.collectedAt, timezone };
+  const resolve = resolveContextFor(ctx, timezone);
   const normalisedStamp = (stamp as string).replace(/ {2,}/, ' ');
   let time: ResolvedTime | undefined;
   for (const format of CLASSIC_FORMATS) if ((time = format.parse(normalisedStamp, resolve))) break;
