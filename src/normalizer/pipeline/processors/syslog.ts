@@ -3,6 +3,7 @@
  * or an RFC 5424 header, and leaves the rest in `message`.
  */
 import { compileDateFormat } from '../date/formats.js';
+import { MONTH_NUMBER_SOURCE, MONTH_WORD_SOURCE } from '../date/months.js';
 import { resolveContextFor } from '../date/reference.js';
 import { formatTimestamp, type ResolvedTime } from '../date/timestamp.js';
 import { setPath, type EcsDocument } from '../document.js';
@@ -10,8 +11,12 @@ import { syslogSeverityLevel } from '../level.js';
 import type { EventContext, ProcessorFactory } from '../types.js';
 import { readSourceText, sourceProblem } from './source-field.js';
 
-const RFC3164 =
-  /^(?:<(\d{1,3})>)?((?:[A-Za-z]{3}|\d{1,2}月) {1,2}\d{1,2} \d{2}:\d{2}:\d{2}(?:\.\d{1,9})?|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?) +(\S+) ?(.*)$/s;
+// The month as the host's locale prints it (`Mar`, `3月`, `Mär`, `déc.`, `мар`); ja/ko pad `3月`
+// with a leading space.
+const RFC3164 = new RegExp(
+  `^(?:<(\\d{1,3})>)? ?((?:${MONTH_WORD_SOURCE}|${MONTH_NUMBER_SOURCE}) {1,2}\\d{1,2} \\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?|\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?(?:Z|[+-]\\d{2}:?\\d{2})?) +(\\S+) ?(.*)$`,
+  's',
+);
 const TAG = /^([^\s[:(]+(?:\([^)]*\))?(?: \d[\w.-]*)?)(?:\[([^\]]*)\])?:(?: |$)/;
 const RFC5424 =
   /^<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (-|(?:\[(?:[^\]"\\]|\\.|"(?:[^"\\]|\\.)*")*\])+)(?: (.*))?$/s;
