@@ -31,7 +31,10 @@ export const dateProcessor: ProcessorFactory = (options, ctx) => {
       const problem = sourceProblem(source, field, ignoreMissing);
       if (problem !== undefined) return problem ?? undefined;
       const text = (source as { text: string }).text.trim();
-      const resolveCtx = resolveContextFor(event, timezone);
+      // An outer layer's time completes a partial one: a rerouted line's header, or the
+      // `@timestamp` an earlier step wrote for a header of this same line.
+      const layer = event.outerTime ?? (target === '@timestamp' ? event.timestamp : undefined);
+      const resolveCtx = resolveContextFor(event, timezone, layer);
       for (const format of formats) {
         const time = format.parse(text, resolveCtx);
         if (!time || !Number.isFinite(time.ms)) continue;
