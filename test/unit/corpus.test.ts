@@ -20,6 +20,10 @@ interface FileExpectation {
   multiline_start?: string;
   collected_at?: string;
   collected_at_hint?: string;
+  /** Parse failures the file may have (a deliberately corrupt line); default 0. */
+  max_parse_failures?: number;
+  /** Events the file may have without a time of their own (`_no_timestamp`); unchecked when absent. */
+  max_no_timestamp?: number;
 }
 
 const CORPUS = join(import.meta.dirname, '..', 'fixtures', 'corpus');
@@ -87,6 +91,16 @@ for (const family of families) {
         process.stdout.write(
           `# ${family}/${file}: ${summary.events} events, parse failures ${rate.toFixed(1)}%\n`,
         );
+        const failures = docs.filter((d) => Array.isArray(d['tags']) && d['tags'].includes('_parse_failure'));
+        assert.ok(
+          summary.failed <= (expectation.max_parse_failures ?? 0),
+          `${summary.failed} parse failures, first: ${JSON.stringify(failures[0]?.['kiver'] ?? null)} on ${String((failures[0]?.['event'] as Record<string, unknown> | undefined)?.['original']).slice(0, 100)}`,
+        );
+        if (expectation.max_no_timestamp !== undefined)
+          assert.ok(
+            summary.noTimestamp <= expectation.max_no_timestamp,
+            `${summary.noTimestamp} events got the collection time (at most ${expectation.max_no_timestamp})`,
+          );
       });
     }
   });

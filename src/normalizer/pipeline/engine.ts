@@ -3,12 +3,13 @@
  * (pipelines/README.md, "How a raw event is processed"). `process()` never throws.
  */
 import { addTag, deleteAt, getAt, recordFailure, setAt, setPath, type EcsDocument } from './document.js';
+import { truncateUtf8 } from '../../schema/utf8.js';
 import { formatTimestamp } from './date/timestamp.js';
 import { peelEnvelope, type Envelope } from './envelope/index.js';
 import { PipelineSelector } from './matcher.js';
 import type { CompiledPipeline } from './model.js';
 import { runSteps } from './steps.js';
-import type { EventContext, InnerResult } from './types.js';
+import type { EventContext, InnerResult, TimestampQuality } from './types.js';
 
 export interface EngineInput {
   message: string;
@@ -66,17 +67,6 @@ function appendFlag(doc: EcsDocument, flag: string): void {
   } else setAt(doc, AT_LOG_FLAGS, [flag]);
 }
 
-/** Cuts a message to at most `maxBytes` of UTF-8, never inside a character. */
-export function truncateUtf8(message: string, maxBytes: number): string | undefined {
-  if (message.length * 3 <= maxBytes) return undefined;
-  const bytes = Buffer.from(message, 'utf8');
-  if (bytes.length <= maxBytes) return undefined;
-  let end = maxBytes;
-  // Step back over continuation bytes (10xxxxxx) to a character boundary.
-  while (end > 0 && ((bytes[end] as number) & 0xc0) === 0x80) end--;
-  return bytes.subarray(0, end).toString('utf8');
-}
-
 /** Per-event state; a class rather than an object literal with a closure, made per event. */
 class EventState implements EventContext {
   readonly collectedAt: number;
@@ -90,14 +80,16 @@ class EventState implements EventContext {
     private readonly input: EngineInput,
     readonly timezone: string,
     readonly chain: readonly string[],
+    readonly outerTime: TimestampQuality | undefined,
   ) {
     this.collectedAt = input.collectedAt;
     this.path = input.path;
     this.fields = input.fields;
   }
 
-  runInner(text: string, exclude: ReadonlySet<string>): ReturnType<EventContext['runInner']> {
-    return this.engine.runInner(text, this.input, exclude, this.chain);
+  runInner(text: string, exclude: ReadonlySet<string>, pipeline?: string): InnerResult | undefined {
+    const time = this.timestamp ?? this.outerTime;
+    return this.engine.runInner(text, this.input, exclude, this.chain, time, pipeline);
   }
 }
 
@@ -172,7 +164,7 @@ export class Engine {
       pipeline = this.selector.select(text, input.path, input.fields) ?? this.generic;
     }
 
-    const ctx = this.eventContext(input, pipeline, [pipeline.name]);
+    const ctx = this.eventContext(input, pipeline, [pipeline.name], undefined);
     runSteps(pipeline.steps, doc, ctx);
     if (ctx.dropped)
       return { doc, pipeline: pipeline.name, dataset: pipeline.dataset, failed: false, dropped: true };
@@ -193,8 +185,9 @@ export class Engine {
     input: EngineInput,
     pipeline: CompiledPipeline,
     chain: readonly string[],
+    outerTime: TimestampQuality | undefined,
   ): EventContext {
-    return new EventState(this, input, pipeline.timezone, chain);
+    return new EventState(this, input, pipeline.timezone, chain, outerTime);
   }
 
   /** @internal Reroute: runs another pipeline on `text` (EventContext.runInner). */
@@ -203,14 +196,21 @@ export class Engine {
     input: EngineInput,
     exclude: ReadonlySet<string>,
     chain: readonly string[],
+    outerTime: TimestampQuality | undefined,
+    forced?: string,
   ): InnerResult | undefined {
     if (chain.length >= MAX_REROUTE_DEPTH) return undefined;
     const skip = new Set([...exclude, ...chain]);
-    const inner = this.selector.select(text, undefined, input.fields, skip);
+    const inner =
+      forced !== undefined
+        ? skip.has(forced)
+          ? undefined
+          : this.byName.get(forced)
+        : this.selector.select(text, undefined, input.fields, skip);
     if (!inner) return undefined;
     const doc: EcsDocument = { message: text };
     if (input.path) setAt(doc, AT_LOG_FILE_PATH, input.path);
-    const ctx = this.eventContext(input, inner, [...chain, inner.name]);
+    const ctx = this.eventContext(input, inner, [...chain, inner.name], outerTime);
     runSteps(inner.steps, doc, ctx);
     if (getAt(doc, AT_EVENT_DATASET) === undefined) setAt(doc, AT_EVENT_DATASET, inner.dataset);
     return { doc, pipeline: inner.name, timestamp: ctx.timestamp };

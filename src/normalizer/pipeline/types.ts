@@ -6,7 +6,10 @@ import type { MapReader, SourceFile, Node } from './yaml-reader.js';
 
 /** How good the `@timestamp` a processor wrote is, for envelope and reroute precedence. */
 export interface TimestampQuality {
+  /** The text had a date, a year and a zone (nothing was completed or assumed). */
   exact: boolean;
+  /** The instant written to `@timestamp`, ms. */
+  ms: number;
 }
 
 /** Per-event state the processors may read and write. */
@@ -19,8 +22,20 @@ export interface EventContext {
   dropped: boolean;
   /** Set by the processor that wrote `@timestamp`. */
   timestamp: TimestampQuality | undefined;
-  /** Runs another pipeline on a text (reroute); provided by the engine. */
-  readonly runInner: (text: string, exclude: ReadonlySet<string>) => InnerResult | undefined;
+  /**
+   * In a rerouted (inner) run: the `@timestamp` of the layer around this text, which completes
+   * a partial inner time (no year, no date) instead of the collection time.
+   */
+  readonly outerTime: TimestampQuality | undefined;
+  /**
+   * Runs another pipeline on a text (reroute): the named one, or the one that claims the text;
+   * provided by the engine.
+   */
+  readonly runInner: (
+    text: string,
+    exclude: ReadonlySet<string>,
+    pipeline?: string,
+  ) => InnerResult | undefined;
   /** Names of the pipelines on the current reroute chain, to stop loops. */
   readonly chain: readonly string[];
 }

@@ -84,3 +84,76 @@ test('IANA zones through Intl, across a DST change', () => {
     '2024-03-09T17:00:00.000Z',
   );
 });
+
+test('month names of the common locales, CJK and Korean forms; unknown words refused', async () => {
+  const { monthNumber } = await import('../../../src/normalizer/pipeline/date/months.js');
+  const cases: Array<[string, number | undefined]> = [
+    ['Mar', 3],
+    ['Sept', 9],
+    ['September', 9],
+    ['3月', 3],
+    ['12月', 12],
+    ['13月', undefined],
+    ['3월', 3],
+    ['Mär', 3],
+    ['Mrz', 3],
+    ['Okt', 10],
+    ['Dez', 12],
+    ['mars', 3],
+    ['juin', 6],
+    ['juil.', 7],
+    ['déc.', 12],
+    ['févr.', 2],
+    ['août', 8],
+    ['ene', 1],
+    ['dic', 12],
+    ['mag', 5],
+    ['out', 10],
+    ['mrt', 3],
+    ['maj', 5],
+    ['paź', 10],
+    ['Şub', 2],
+    ['мар', 3],
+    ['мая', 5],
+    ['Дек', 12],
+    ['Foo', undefined],
+    ['jui', undefined],
+  ];
+  for (const [word, month] of cases) assert.equal(monthNumber(word), month, word);
+  assert.equal(iso('MMM d HH:mm:ss', 'Mär 3 08:14:02', '2024-03-03T09:00:00Z'), '2024-03-03T08:14:02.000Z');
+  assert.equal(iso('dd-MMM-yyyy HH:mm:ss', '03-déc.-2024 08:14:02'), '2024-12-03T08:14:02.000Z');
+});
+
+test('a partial time completed from an outer layer: year and date near that time, not the collection', () => {
+  const layer = (format: string, text: string, outer: string): string | undefined => {
+    const t = compileDateFormat(format).parse(text, {
+      collectedAt: Date.parse(outer),
+      timezone: 'UTC',
+      fromLayer: true,
+    });
+    return t ? new Date(t.ms).toISOString() : undefined;
+  };
+  // year-less: the outer year, with the new-year rule both ways
+  assert.equal(
+    layer('MMM d HH:mm:ss.S', 'Mar  3 08:14:02.118', '2022-03-03T08:14:02Z'),
+    '2022-03-03T08:14:02.118Z',
+  );
+  assert.equal(
+    layer('MMM d HH:mm:ss.S', 'Dec 31 23:59:59.9', '2024-01-01T00:00:00Z'),
+    '2023-12-31T23:59:59.900Z',
+  );
+  assert.equal(
+    layer('MMM d HH:mm:ss.S', 'Jan 1 00:00:00.2', '2023-12-31T23:59:59Z'),
+    '2024-01-01T00:00:00.200Z',
+  );
+  assert.equal(
+    layer('MMdd HH:mm:ss.S', '0229 11:00:00.5', '2024-02-29T11:00:01Z'),
+    '2024-02-29T11:00:00.500Z',
+  );
+  // date-less: the day that puts the clock within 12 h of the outer time, either side of midnight
+  assert.equal(layer('HH:mm:ss.S', '08:14:02.118', '2024-03-03T08:14:02Z'), '2024-03-03T08:14:02.118Z');
+  assert.equal(layer('HH:mm:ss.S', '23:59:59.900', '2024-03-04T00:00:00Z'), '2024-03-03T23:59:59.900Z');
+  assert.equal(layer('HH:mm:ss.S', '00:00:00.100', '2024-03-03T23:59:59Z'), '2024-03-04T00:00:00.100Z');
+  // the collection-time rule is unchanged: a clock more than 1 h ahead is yesterday's
+  assert.equal(iso('HH:mm:ss.S', '00:00:00.100', '2024-03-03T23:59:59Z'), '2024-03-03T00:00:00.100Z');
+});

@@ -152,3 +152,54 @@ processors:
   assert.ok(Buffer.byteLength(original) <= bound, `event.original ${Buffer.byteLength(original)} bytes`);
   assert.ok((out.doc['tags'] as string[]).includes('_truncated'));
 });
+
+const LAYERED = {
+  'hdr.yaml': `
+name: hdr
+match: { sniff: '^[A-Z][a-z]{2} ' }
+processors:
+  - syslog: { format: rfc3164 }
+  - reroute: { if: { matches: { field: message, pattern: '^clock ' } }, pipeline: clock }
+  - reroute: { if: { matches: { field: message, pattern: '^nowhere ' } }, pipeline: missing }
+  - reroute: { if: { not: { matches: { field: message, pattern: '^(?:clock|nowhere) ' } } } }
+`,
+  'yearless.yaml': `
+name: yearless
+match: { sniff: '^t=' }
+processors:
+  - grok: { patterns: ['^t=(?<_t>[A-Z][a-z]{2} +\\d+ [\\d:.]+) %{GREEDYDATA:message}$'] }
+  - date: { field: _t, formats: ['MMM d HH:mm:ss.S'] }
+  - remove: { fields: [_t] }
+`,
+  'clock.yaml': `
+name: clock
+processors:
+  - grok: { patterns: ['^clock (?<_t>[\\d:.]+) %{GREEDYDATA:message}$'] }
+  - date: { field: _t, formats: ['HH:mm:ss.S'] }
+  - remove: { fields: [_t] }
+`,
+};
+
+test('reroute: a partial inner time is completed from the header, not from the collection time', async () => {
+  const set = await setFrom(LAYERED);
+  const weekLater = Date.parse('2024-03-10T12:00:00Z');
+  const yearless = set.process({
+    message: 'Mar  3 08:14:02 h p[1]: t=Mar  3 08:14:02.118 x',
+    collectedAt: weekLater,
+  });
+  assert.equal(yearless.doc['@timestamp'], '2024-03-03T08:14:02.118Z', 'finer inner time, header year');
+  const newYear = set.process({
+    message: 'Dec 31 23:59:59 h p[1]: t=Jan  1 00:00:00.2 x',
+    collectedAt: Date.parse('2024-01-01T00:05:00Z'),
+  });
+  assert.equal(newYear.doc['@timestamp'], '2024-01-01T00:00:00.200Z', 'inner just past new year');
+  const clock = set.process({
+    message: 'Mar  4 00:00:00 h p[1]: clock 23:59:59.9 x',
+    collectedAt: weekLater,
+  });
+  assert.equal(clock.doc['@timestamp'], '2024-03-03T23:59:59.900Z', 'named pipeline, date from the header');
+  assert.equal(clock.doc['message'], 'x');
+  const missing = set.process({ message: 'Mar  4 00:00:00 h p[1]: nowhere x', collectedAt: weekLater });
+  assert.ok(missing.failed, 'a reroute to a pipeline that does not exist is a visible failure');
+  assert.equal(missing.doc['@timestamp'], '2024-03-04T00:00:00.000Z', 'the header time is kept');
+});

@@ -3,21 +3,13 @@
  * an assembler. `ISO8601`, `UNIX` and `UNIX_MS` are built in; anything else is a pattern of
  * `yyyy yy MM MMM dd d HH H mm ss S… XXX Z EEE` with literals in single quotes.
  */
+import { MONTH_NUMBER_SOURCE, MONTH_WORD_SOURCE, monthNumber } from './months.js';
 import { parseOffsetMinutes } from './zone.js';
 import { resolveTime, type ResolveContext, type ResolvedTime, type TimeFields } from './timestamp.js';
 
 export interface DateFormat {
   readonly name: string;
   parse(text: string, ctx: ResolveContext): ResolvedTime | undefined;
-}
-
-const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-
-function monthNumber(text: string): number | undefined {
-  const cjk = /^(\d{1,2})月$/.exec(text);
-  if (cjk) return Number(cjk[1]);
-  const index = MONTHS.indexOf(text.slice(0, 3).toLowerCase());
-  return index < 0 ? undefined : index + 1;
 }
 
 const ISO_DATE_TIME =
@@ -111,7 +103,7 @@ function tokenFor(letter: string, count: number, format: string): Token {
     case 'M':
       if (count <= 2) return { source: count === 1 ? '(\\d{1,2})' : '(\\d{2})', assign: numeric('month') };
       return {
-        source: '([A-Za-z]{3,9}\\.?|\\d{1,2}月)',
+        source: `(${MONTH_WORD_SOURCE}|${MONTH_NUMBER_SOURCE})`,
         assign: (fields, text) => {
           const month = monthNumber(text);
           if (month === undefined) return false;

@@ -1,8 +1,13 @@
 /**
  * Turns the pieces a date format captured into an instant, applying the contract's rules for
- * what is missing: no zone -> the configured zone; no year -> the collection year (minus one
- * when that lands more than a day after collection); no date -> the collection date (minus one
- * day when that lands more than an hour after collection).
+ * what is missing: no zone -> the configured zone; no year -> the reference year (minus one
+ * when that lands more than a day after the reference); no date -> the reference date (minus
+ * one day when that lands more than an hour after the reference).
+ *
+ * The reference is the collection time, or — for the inner line of a wrapped event (a daemon
+ * line behind a syslog header) — the time of the layer around it, so that a partial inner
+ * time is completed by the outer one instead of by the collection time. A layer's time is of
+ * the same event, so a date-less inner clock takes the day that puts it nearest to it.
  */
 import { dateInZone, localToUtc } from './zone.js';
 
@@ -28,8 +33,11 @@ export interface ResolvedTime {
 }
 
 export interface ResolveContext {
+  /** The collection time, or the outer layer's time when `fromLayer` (ms). */
   collectedAt: number;
   timezone: string;
+  /** `collectedAt` is the time of the layer wrapping this text, not the collection time. */
+  fromLayer?: boolean;
 }
 
 const DAY_MS = 86_400_000;
@@ -103,10 +111,17 @@ export function resolveTime(fields: TimeFields, ctx: ResolveContext): ResolvedTi
     return { ms, zoned, hasDate, hasYear };
   }
   const today = dateInZone(zone, ctx.collectedAt);
-  let ms = at(today.year, today.month, today.day);
-  if (ms > ctx.collectedAt + HOUR_MS) {
-    const yesterday = new Date(Date.UTC(today.year, today.month - 1, today.day) - DAY_MS);
-    ms = at(yesterday.getUTCFullYear(), yesterday.getUTCMonth() + 1, yesterday.getUTCDate());
+  const onDay = (shift: number): number => {
+    const day = new Date(Date.UTC(today.year, today.month - 1, today.day) + shift * DAY_MS);
+    return at(day.getUTCFullYear(), day.getUTCMonth() + 1, day.getUTCDate());
+  };
+  let ms = onDay(0);
+  if (ctx.fromLayer) {
+    // Same event: the day within 12 h of the outer time (a clock just past midnight).
+    if (ms > ctx.collectedAt + 12 * HOUR_MS) ms = onDay(-1);
+    else if (ms <= ctx.collectedAt - 12 * HOUR_MS) ms = onDay(1);
+  } else if (ms > ctx.collectedAt + HOUR_MS) {
+    ms = onDay(-1);
   }
   return { ms, zoned, hasDate, hasYear };
 }

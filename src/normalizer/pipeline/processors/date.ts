@@ -2,6 +2,7 @@
  * `date`: parses a field with the first format that fits and writes the UTC instant.
  */
 import { compileDateFormat, type DateFormat } from '../date/formats.js';
+import { resolveContextFor } from '../date/reference.js';
 import { formatTimestamp } from '../date/timestamp.js';
 import { isValidTimeZone } from '../date/zone.js';
 import { setPath } from '../document.js';
@@ -30,13 +31,17 @@ export const dateProcessor: ProcessorFactory = (options, ctx) => {
       const problem = sourceProblem(source, field, ignoreMissing);
       if (problem !== undefined) return problem ?? undefined;
       const text = (source as { text: string }).text.trim();
-      const resolveCtx = { collectedAt: event.collectedAt, timezone };
+      // An outer layer's time completes a partial one: a rerouted line's header, or the
+      // `@timestamp` an earlier step wrote for a header of this same line.
+      const layer = event.outerTime ?? (target === '@timestamp' ? event.timestamp : undefined);
+      const resolveCtx = resolveContextFor(event, timezone, layer);
       for (const format of formats) {
         const time = format.parse(text, resolveCtx);
         if (!time || !Number.isFinite(time.ms)) continue;
         setPath(doc, target, formatTimestamp(time.ms));
         if (!time.zoned) setPath(doc, 'event.timezone', timezone);
-        if (target === '@timestamp') event.timestamp = { exact: time.zoned && time.hasDate && time.hasYear };
+        if (target === '@timestamp')
+          event.timestamp = { exact: time.zoned && time.hasDate && time.hasYear, ms: time.ms };
         return undefined;
       }
       return `'${text.slice(0, 64)}' matches none of the date formats`;

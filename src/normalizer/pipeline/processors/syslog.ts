@@ -3,14 +3,20 @@
  * or an RFC 5424 header, and leaves the rest in `message`.
  */
 import { compileDateFormat } from '../date/formats.js';
+import { MONTH_NUMBER_SOURCE, MONTH_WORD_SOURCE } from '../date/months.js';
+import { resolveContextFor } from '../date/reference.js';
 import { formatTimestamp, type ResolvedTime } from '../date/timestamp.js';
 import { setPath, type EcsDocument } from '../document.js';
 import { syslogSeverityLevel } from '../level.js';
 import type { EventContext, ProcessorFactory } from '../types.js';
 import { readSourceText, sourceProblem } from './source-field.js';
 
-const RFC3164 =
-  /^(?:<(\d{1,3})>)?((?:[A-Za-z]{3}|\d{1,2}月) {1,2}\d{1,2} \d{2}:\d{2}:\d{2}(?:\.\d{1,9})?|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?) +(\S+) ?(.*)$/s;
+// The month as the host's locale prints it (`Mar`, `3月`, `Mär`, `déc.`, `мар`); ja/ko pad `3月`
+// with a leading space.
+const RFC3164 = new RegExp(
+  `^(?:<(\\d{1,3})>)? ?((?:${MONTH_WORD_SOURCE}|${MONTH_NUMBER_SOURCE}) {1,2}\\d{1,2} \\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?|\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?(?:Z|[+-]\\d{2}:?\\d{2})?) +(\\S+) ?(.*)$`,
+  's',
+);
 const TAG = /^([^\s[:(]+(?:\([^)]*\))?(?: \d[\w.-]*)?)(?:\[([^\]]*)\])?:(?: |$)/;
 const RFC5424 =
   /^<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (-|(?:\[(?:[^\]"\\]|\\.|"(?:[^"\\]|\\.)*")*\])+)(?: (.*))?$/s;
@@ -40,7 +46,7 @@ function writeTime(
   if (!time) return false;
   setPath(doc, '@timestamp', formatTimestamp(time.ms));
   if (!time.zoned) setPath(doc, 'event.timezone', timezone);
-  ctx.timestamp = { exact: time.zoned && time.hasDate && time.hasYear };
+  ctx.timestamp = { exact: time.zoned && time.hasDate && time.hasYear, ms: time.ms };
   return true;
 }
 
@@ -63,7 +69,7 @@ function parse5424(doc: EcsDocument, text: string, ctx: EventContext, timezone: 
   setPath(doc, 'log.syslog.version', 1);
   if (
     stamp !== '-' &&
-    !writeTime(doc, ctx, ISO.parse(stamp as string, { collectedAt: ctx.collectedAt, timezone }), timezone)
+    !writeTime(doc, ctx, ISO.parse(stamp as string, resolveContextFor(ctx, timezone)), timezone)
   ) {
     return `bad RFC 5424 timestamp '${stamp}'`;
   }
@@ -82,7 +88,7 @@ function parse3164(doc: EcsDocument, text: string, ctx: EventContext, timezone: 
   const m = RFC3164.exec(text);
   if (!m) return 'not an RFC 3164 header';
   const [, pri, stamp, host, rest] = m;
-  const resolve = { collectedAt: ctx.collectedAt, timezone };
+  const resolve = resolveContextFor(ctx, timezone);
   const normalisedStamp = (stamp as string).replace(/ {2,}/, ' ');
   let time: ResolvedTime | undefined;
   for (const format of CLASSIC_FORMATS) if ((time = format.parse(normalisedStamp, resolve))) break;
