@@ -6,6 +6,7 @@ import { configOptions, configFromArgs, configHelp, redactedConfig } from '../co
 import { parseCommandArgs } from './args.js';
 import { loadPipelineSet } from '../normalizer/pipeline/index.js';
 import { resolvePipelinesDir } from './pipelines-dir.js';
+import { registerKafkajsCodecs } from '../config/kafkajs-codecs.js';
 
 const help = `usage: kiver check [--config FILE] [--set KEY=VALUE ...] [--print] [--no-pipelines]
 
@@ -42,7 +43,16 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (values.print) process.stdout.write(JSON.stringify(redactedConfig(config), null, 2) + '\n');
   process.stdout.write(
-    `configuration valid${values.config ? ` (${values.config})` : ' (defaults and environment)'}; ${pipelineNote}\n`,
+    `configuration valid${values.config ? ` (${values.config})` : ' (defaults and environment)'}; ${pipelineNote}; ${codecNote()}\n`,
   );
   return 0;
+}
+
+/** Which codecs kafkajs clients on this host (the workers, a kafkajs collector) can use. */
+function codecNote(): string {
+  const { lz4, zstd } = registerKafkajsCodecs();
+  const missing = [lz4 ? null : 'lz4 (lz4-napi)', zstd ? null : 'zstd (zstd-napi)'].filter(Boolean);
+  return missing.length === 0
+    ? 'kafkajs codecs: gzip, lz4, zstd'
+    : `kafkajs codecs: gzip${lz4 ? ', lz4' : ''}${zstd ? ', zstd' : ''}; not installed: ${missing.join(', ')}`;
 }

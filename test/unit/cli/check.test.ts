@@ -33,7 +33,7 @@ test('kiver check on an unknown key names the nearest valid one', async () => {
 test('kiver check validates configuration and shipped pipelines, exit 0', async () => {
   const result = await runKiver(['check', '--config', configFile('kafka:\n  topic: logs.raw\n')]);
   assert.equal(result.code, 0, result.stderr);
-  assert.match(result.stdout, /configuration valid .*; \d+ pipelines valid/);
+  assert.match(result.stdout, /configuration valid .*; \d+ pipelines valid .*; kafkajs codecs: gzip/);
 });
 
 test('secrets never appear in output, not with --print nor in --help', async () => {
