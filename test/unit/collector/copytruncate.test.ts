@@ -201,3 +201,41 @@ test('a copy the include globs also match is not read again from its start', asy
     rmSync(r.root, { recursive: true, force: true });
   }
 });
+
+test('under load: writes never pause, a copytruncate every ~400 ms, every line exactly once', async () => {
+  const r = await start();
+  const file = join(r.root, 'logs', 'app.log');
+  let next = 0;
+  let rotations = 0;
+  try {
+    writeFileSync(file, '');
+    const deadline = Date.now() + 4000;
+    let nextRotation = Date.now() + 400;
+    while (Date.now() < deadline) {
+      appendFileSync(file, lines(next, next + 20));
+      next += 20;
+      if (Date.now() >= nextRotation) {
+        // logrotate copytruncate; the writer is this process, so no line falls between the
+        // copy and the truncation (logrotate's own window, which no reader can close).
+        copyFileSync(file, `${file}.1`);
+        truncateSync(file, 0);
+        rotations += 1;
+        nextRotation = Date.now() + 400;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await until(`${next} lines`, () => r.kafka.messages().length >= next, 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const got = r.kafka.messages().map((m) => Number(/^line (\d+)/.exec(m)?.[1]));
+    assert.ok(rotations >= 5, `${rotations} rotations`);
+    assert.equal(got.length, next, 'no line twice');
+    assert.deepEqual(
+      got,
+      Array.from({ length: next }, (_, i) => i),
+      'every line once, in order',
+    );
+  } finally {
+    await r.collector.stop();
+    rmSync(r.root, { recursive: true, force: true });
+  }
+});
