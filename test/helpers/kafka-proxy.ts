@@ -46,7 +46,7 @@ export class KafkaProxy {
       s.on('error', () => s.destroy());
     }
     client.pipe(upstream);
-    let held = Buffer.alloc(0);
+    let held: Buffer = Buffer.alloc(0);
     upstream.on('data', (chunk: Buffer) => {
       held = held.length === 0 ? chunk : Buffer.concat([held, chunk]);
       let at = 0;

@@ -40,7 +40,11 @@ export class PartitionReader {
     brokers: string[],
     readonly topic: string,
   ) {
-    this.#consumer = new Kafka({ clientId: 'kiver-test-reader', brokers, logLevel: logLevel.NOTHING }).consumer({
+    this.#consumer = new Kafka({
+      clientId: 'kiver-test-reader',
+      brokers,
+      logLevel: logLevel.NOTHING,
+    }).consumer({
       groupId: uniqueName('contract-reader'),
     });
   }
@@ -125,7 +129,10 @@ export function recorder<T>(): Recorder<T> {
   return r;
 }
 
-export function settingsFor(kafka: Partial<KafkaConfig>, over: Partial<ProducerSettings> = {}): ProducerSettings {
+export function settingsFor(
+  kafka: Partial<KafkaConfig>,
+  over: Partial<ProducerSettings> = {},
+): ProducerSettings {
   const config = configFrom({ kafka: { ...kafka }, metrics: { listen: '' } });
   const c = config.collector;
   return {
@@ -147,12 +154,18 @@ async function sendAll<T>(
 ): Promise<void> {
   for (const it of items) {
     while (!p.hasRoom) await p.waitForRoom();
-    p.send({ topic: it.topic, key: it.key, value: it.value, headers: codec.headers, events: it.events }, it.token);
+    p.send(
+      { topic: it.topic, key: it.key, value: it.value, headers: codec.headers, events: it.events },
+      it.token,
+    );
     onSent?.();
   }
 }
 
-export function producerContract(client: 'kafkajs' | 'librdkafka', factory: () => Promise<ProducerFactory>): void {
+export function producerContract(
+  client: 'kafkajs' | 'librdkafka',
+  factory: () => Promise<ProducerFactory>,
+): void {
   describe(`producer port contract on ${client} (real Kafka)`, () => {
     let brokers: string[];
     let make: ProducerFactory;
@@ -172,150 +185,208 @@ export function producerContract(client: 'kafkajs' | 'librdkafka', factory: () =
       return r;
     };
 
-    test('acknowledgements arrive in order per key; every key lands on its murmur2 partition', { timeout: 60_000 }, async () => {
-      const topic = uniqueName(`pc-order-${client}`);
-      await createTopic(brokers, topic, 6);
-      const r = recorder<{ key: string; n: number }>();
-      const p = make(settingsFor({ brokers, topic }), r.callbacks, r.events);
-      const keys = Array.from({ length: 40 }, (_, i) => `host-${i}/2049:${1000 + i * 7919}`);
-      const items = [];
-      for (let n = 0; n < 25; n++)
-        for (const key of keys) items.push({ topic, key, value: run(key, n * 10, 10), events: 10, token: { key, n } });
-      const consumed = await reader(topic);
-      await sendAll(p, items);
-      assert.equal(await p.drain(30_000), true, 'drained');
-      assert.equal(p.inFlightBytes, 0);
-      assert.equal(r.acked.length, items.length, 'every token once');
-      for (const key of keys) {
-        const ns = r.acked.filter((t) => t.key === key).map((t) => t.n);
-        assert.deepEqual(ns, Array.from({ length: 25 }, (_, i) => i), `${key}: acknowledged in order`);
-      }
-      await waitFor(() => consumed.landed.length >= items.length, { timeoutMs: 20_000, message: 'all consumed' });
-      for (const key of keys) {
-        const mine = consumed.landed.filter((l) => l.key === key);
-        assert.equal(new Set(mine.map((l) => l.partition)).size, 1, `${key}: one partition`);
-        assert.equal(mine[0]!.partition, expectedPartition(key, 6), `${key}: Java murmur2 partition`);
-        const firsts = mine.map((l) => l.run.events[0]!.offset);
-        assert.deepEqual(firsts, [...firsts].sort((a, b) => a - b), `${key}: in order in Kafka`);
-      }
-      await p.close();
-    });
-
-    test('records too large for the topic are reshaped: a run split, one event cut and reported once', { timeout: 90_000 }, async () => {
-      const topic = uniqueName(`pc-large-${client}`);
-      const admin = new Kafka({ clientId: 'kiver-test-admin', brokers, logLevel: logLevel.NOTHING }).admin();
-      await admin.connect();
-      await admin.createTopics({
-        topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: String(64 * 1024) }] }],
-        waitForLeaders: true,
-      });
-      await admin.disconnect();
-      const r = recorder<string>();
-      const p = make(settingsFor({ brokers, topic }), r.callbacks, r.events);
-      const consumed = await reader(topic);
-      const key = 'big/1:1';
-      await sendAll(p, [
-        { topic, key, value: run(key, 0, 10), events: 10, token: 'small-before' },
-        // ~300 KiB in 1,500 events: split until each part fits.
-        { topic, key, value: run(key, 10, 1500, 200), events: 1500, token: 'long-run' },
-        // One event of 200 KiB: cut to fit, flagged truncated.
-        { topic, key, value: run(key, 1510, 1, 200 * 1024), events: 1, token: 'one-big-event' },
-        { topic, key, value: run(key, 1511, 10), events: 10, token: 'small-after' },
-      ]);
-      assert.equal(await p.drain(60_000), true, 'drained');
-      assert.deepEqual(r.acked, ['small-before', 'long-run', 'one-big-event', 'small-after']);
-      assert.equal(r.cuts.length, 1, 'the cut reported once');
-      assert.ok(r.cuts[0]![1] < 64 * 1024 && r.cuts[0]![0] > 200 * 1024);
-      await waitFor(() => consumed.landed.reduce((n, l) => n + l.run.events.length, 0) >= 1521, {
-        timeoutMs: 20_000,
-        message: 'every event consumed',
-      });
-      const events = consumed.landed.flatMap((l) => l.run.events);
-      assert.equal(events.length, 1521, 'every event once');
-      const offsets = events.map((e) => e.offset);
-      assert.deepEqual(offsets, [...offsets].sort((a, b) => a - b), 'in file order');
-      const cut = events.find((e) => e.flags.includes('truncated'));
-      assert.ok(cut && cut.message.length > 1024 && cut.message.length < 64 * 1024, 'cut, not emptied');
-      await p.close();
-    });
-
-    test('a tiny in-flight bound is backpressure: hasRoom turns false, nothing dropped', { timeout: 60_000 }, async () => {
-      const topic = uniqueName(`pc-room-${client}`);
-      await createTopic(brokers, topic, 3);
-      const r = recorder<number>();
-      const bound = 64 * 1024;
-      const p = make(settingsFor({ brokers, topic }, { maxInFlightBytes: bound, batchMaxBytes: 16 * 1024 }), r.callbacks, r.events);
-      let maxInFlight = 0;
-      let waits = 0;
-      const items = Array.from({ length: 400 }, (_, n) => {
-        const key = `room/${n % 4}`;
-        return { topic, key, value: run(key, n * 8, 8, 1000), events: 8, token: n };
-      });
-      for (const it of items) {
-        if (!p.hasRoom) {
-          waits += 1;
-          await p.waitForRoom();
-        }
-        p.send({ topic, key: it.key, value: it.value, headers: codec.headers, events: it.events }, it.token);
-        maxInFlight = Math.max(maxInFlight, p.inFlightBytes);
-      }
-      assert.equal(await p.drain(30_000), true, 'drained');
-      assert.ok(waits > 10, `waited for room ${waits} times`);
-      assert.ok(maxInFlight <= bound + 9000, `in flight bounded (max ${maxInFlight})`);
-      assert.equal(r.acked.length, items.length, 'every record acknowledged');
-      assert.deepEqual([...r.acked].sort((a, b) => a - b), items.map((i) => i.token));
-      await p.close();
-    });
-
-    test('Kafka unreachable for ~8 s: kafkaUp false, then everything acknowledged, nothing lost', { timeout: 90_000 }, async () => {
-      const [host, port] = brokers[0]!.split(':');
-      const proxy = new KafkaProxy({ host: host!, port: Number(port) });
-      await proxy.open();
-      const topic = uniqueName(`pc-outage-${client}`);
-      await createTopic(brokers, topic, 3);
-      const r = recorder<number>();
-      const p = make(
-        settingsFor(
-          { brokers: [proxy.address], topic, request_timeout_ms: 3000, connection_timeout_ms: 1000 },
-          { maxInFlightBytes: 256 * 1024 },
-        ),
-        r.callbacks,
-        r.events,
-      );
-      const consumed = await reader(topic);
-      let n = 0;
-      let stop = false;
-      const writer = (async () => {
-        while (!stop) {
-          const key = `outage/${n % 3}`;
-          await sendAll(p, [{ topic, key, value: run(key, n * 5, 5), events: 5, token: n }]);
-          n += 1;
-          await new Promise((res) => setTimeout(res, 5));
-        }
-      })();
-      try {
-        await waitFor(() => r.acked.length > 50, { timeoutMs: 20_000, message: 'flowing' });
-        await proxy.close();
-        await waitFor(() => !p.kafkaUp, { timeoutMs: 20_000, message: 'kafkaUp false' });
-        await new Promise((res) => setTimeout(res, 8000));
-        assert.ok(r.downs >= 1, 'the outage was reported');
-        assert.equal(p.hasRoom, false, 'reading would pause');
-        await proxy.open();
-        await waitFor(() => p.kafkaUp, { timeoutMs: 30_000, message: 'kafkaUp again' });
-        stop = true;
-        await writer;
+    test(
+      'acknowledgements arrive in order per key; every key lands on its murmur2 partition',
+      { timeout: 60_000 },
+      async () => {
+        const topic = uniqueName(`pc-order-${client}`);
+        await createTopic(brokers, topic, 6);
+        const r = recorder<{ key: string; n: number }>();
+        const p = make(settingsFor({ brokers, topic }), r.callbacks, r.events);
+        const keys = Array.from({ length: 40 }, (_, i) => `host-${i}/2049:${1000 + i * 7919}`);
+        const items = [];
+        for (let n = 0; n < 25; n++)
+          for (const key of keys)
+            items.push({ topic, key, value: run(key, n * 10, 10), events: 10, token: { key, n } });
+        const consumed = await reader(topic);
+        await sendAll(p, items);
         assert.equal(await p.drain(30_000), true, 'drained');
-        assert.deepEqual([...new Set(r.acked)].sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i));
-        await waitFor(() => new Set(consumed.landed.map((l) => l.run.events[0]!.offset + '/' + l.key)).size >= n, {
+        assert.equal(p.inFlightBytes, 0);
+        assert.equal(r.acked.length, items.length, 'every token once');
+        for (const key of keys) {
+          const ns = r.acked.filter((t) => t.key === key).map((t) => t.n);
+          assert.deepEqual(
+            ns,
+            Array.from({ length: 25 }, (_, i) => i),
+            `${key}: acknowledged in order`,
+          );
+        }
+        await waitFor(() => consumed.landed.length >= items.length, {
           timeoutMs: 20_000,
-          message: `${n} distinct records consumed`,
+          message: 'all consumed',
         });
-      } finally {
-        stop = true;
-        await writer.catch(() => undefined);
+        for (const key of keys) {
+          const mine = consumed.landed.filter((l) => l.key === key);
+          assert.equal(new Set(mine.map((l) => l.partition)).size, 1, `${key}: one partition`);
+          assert.equal(mine[0]!.partition, expectedPartition(key, 6), `${key}: Java murmur2 partition`);
+          const firsts = mine.map((l) => l.run.events[0]!.offset);
+          assert.deepEqual(
+            firsts,
+            [...firsts].sort((a, b) => a - b),
+            `${key}: in order in Kafka`,
+          );
+        }
         await p.close();
-        await proxy.close();
-      }
-    });
+      },
+    );
+
+    test(
+      'records too large for the topic are reshaped: a run split, one event cut and reported once',
+      { timeout: 90_000 },
+      async () => {
+        const topic = uniqueName(`pc-large-${client}`);
+        const admin = new Kafka({
+          clientId: 'kiver-test-admin',
+          brokers,
+          logLevel: logLevel.NOTHING,
+        }).admin();
+        await admin.connect();
+        await admin.createTopics({
+          topics: [
+            {
+              topic,
+              numPartitions: 1,
+              configEntries: [{ name: 'max.message.bytes', value: String(64 * 1024) }],
+            },
+          ],
+          waitForLeaders: true,
+        });
+        await admin.disconnect();
+        const r = recorder<string>();
+        const p = make(settingsFor({ brokers, topic }), r.callbacks, r.events);
+        const consumed = await reader(topic);
+        const key = 'big/1:1';
+        await sendAll(p, [
+          { topic, key, value: run(key, 0, 10), events: 10, token: 'small-before' },
+          // ~300 KiB in 1,500 events: split until each part fits.
+          { topic, key, value: run(key, 10, 1500, 200), events: 1500, token: 'long-run' },
+          // One event of 200 KiB: cut to fit, flagged truncated.
+          { topic, key, value: run(key, 1510, 1, 200 * 1024), events: 1, token: 'one-big-event' },
+          { topic, key, value: run(key, 1511, 10), events: 10, token: 'small-after' },
+        ]);
+        assert.equal(await p.drain(60_000), true, 'drained');
+        assert.deepEqual(r.acked, ['small-before', 'long-run', 'one-big-event', 'small-after']);
+        assert.equal(r.cuts.length, 1, 'the cut reported once');
+        assert.ok(r.cuts[0]![1] < 64 * 1024 && r.cuts[0]![0] > 200 * 1024);
+        await waitFor(() => consumed.landed.reduce((n, l) => n + l.run.events.length, 0) >= 1521, {
+          timeoutMs: 20_000,
+          message: 'every event consumed',
+        });
+        const events = consumed.landed.flatMap((l) => l.run.events);
+        assert.equal(events.length, 1521, 'every event once');
+        const offsets = events.map((e) => e.offset);
+        assert.deepEqual(
+          offsets,
+          [...offsets].sort((a, b) => a - b),
+          'in file order',
+        );
+        const cut = events.find((e) => e.flags.includes('truncated'));
+        assert.ok(cut && cut.message.length > 1024 && cut.message.length < 64 * 1024, 'cut, not emptied');
+        await p.close();
+      },
+    );
+
+    test(
+      'a tiny in-flight bound is backpressure: hasRoom turns false, nothing dropped',
+      { timeout: 60_000 },
+      async () => {
+        const topic = uniqueName(`pc-room-${client}`);
+        await createTopic(brokers, topic, 3);
+        const r = recorder<number>();
+        const bound = 64 * 1024;
+        const p = make(
+          settingsFor({ brokers, topic }, { maxInFlightBytes: bound, batchMaxBytes: 16 * 1024 }),
+          r.callbacks,
+          r.events,
+        );
+        let maxInFlight = 0;
+        let waits = 0;
+        const items = Array.from({ length: 400 }, (_, n) => {
+          const key = `room/${n % 4}`;
+          return { topic, key, value: run(key, n * 8, 8, 1000), events: 8, token: n };
+        });
+        for (const it of items) {
+          if (!p.hasRoom) {
+            waits += 1;
+            await p.waitForRoom();
+          }
+          p.send(
+            { topic, key: it.key, value: it.value, headers: codec.headers, events: it.events },
+            it.token,
+          );
+          maxInFlight = Math.max(maxInFlight, p.inFlightBytes);
+        }
+        assert.equal(await p.drain(30_000), true, 'drained');
+        assert.ok(waits > 10, `waited for room ${waits} times`);
+        assert.ok(maxInFlight <= bound + 9000, `in flight bounded (max ${maxInFlight})`);
+        assert.equal(r.acked.length, items.length, 'every record acknowledged');
+        assert.deepEqual(
+          [...r.acked].sort((a, b) => a - b),
+          items.map((i) => i.token),
+        );
+        await p.close();
+      },
+    );
+
+    test(
+      'Kafka unreachable for ~8 s: kafkaUp false, then everything acknowledged, nothing lost',
+      { timeout: 90_000 },
+      async () => {
+        const [host, port] = brokers[0]!.split(':');
+        const proxy = new KafkaProxy({ host: host!, port: Number(port) });
+        await proxy.open();
+        const topic = uniqueName(`pc-outage-${client}`);
+        await createTopic(brokers, topic, 3);
+        const r = recorder<number>();
+        const p = make(
+          settingsFor(
+            { brokers: [proxy.address], topic, request_timeout_ms: 3000, connection_timeout_ms: 1000 },
+            { maxInFlightBytes: 256 * 1024 },
+          ),
+          r.callbacks,
+          r.events,
+        );
+        const consumed = await reader(topic);
+        let n = 0;
+        let stop = false;
+        const writer = (async () => {
+          while (!stop) {
+            const key = `outage/${n % 3}`;
+            await sendAll(p, [{ topic, key, value: run(key, n * 5, 5), events: 5, token: n }]);
+            n += 1;
+            await new Promise((res) => setTimeout(res, 5));
+          }
+        })();
+        try {
+          await waitFor(() => r.acked.length > 50, { timeoutMs: 20_000, message: 'flowing' });
+          await proxy.close();
+          await waitFor(() => !p.kafkaUp, { timeoutMs: 20_000, message: 'kafkaUp false' });
+          await new Promise((res) => setTimeout(res, 8000));
+          assert.ok(r.downs >= 1, 'the outage was reported');
+          assert.equal(p.hasRoom, false, 'reading would pause');
+          await proxy.open();
+          await waitFor(() => p.kafkaUp, { timeoutMs: 30_000, message: 'kafkaUp again' });
+          stop = true;
+          await writer;
+          assert.equal(await p.drain(30_000), true, 'drained');
+          assert.deepEqual(
+            [...new Set(r.acked)].sort((a, b) => a - b),
+            Array.from({ length: n }, (_, i) => i),
+          );
+          await waitFor(
+            () => new Set(consumed.landed.map((l) => l.run.events[0]!.offset + '/' + l.key)).size >= n,
+            {
+              timeoutMs: 20_000,
+              message: `${n} distinct records consumed`,
+            },
+          );
+        } finally {
+          stop = true;
+          await writer.catch(() => undefined);
+          await p.close();
+          await proxy.close();
+        }
+      },
+    );
   });
 }

@@ -61,8 +61,7 @@ export function securityProperties(
   if (sasl.mechanism !== null) {
     out['sasl.mechanisms'] = SASL_MECHANISMS[sasl.mechanism];
     out['sasl.username'] = sasl.username ?? '';
-    out['sasl.password'] =
-      sasl.password ?? (sasl.password_file ? readSecret(sasl.password_file).trim() : '');
+    out['sasl.password'] = sasl.password ?? (sasl.password_file ? readSecret(sasl.password_file).trim() : '');
   }
   return out;
 }

@@ -93,7 +93,10 @@ export interface LibrdkafkaHooks {
   properties?: LibrdkafkaProperties;
 }
 
-export function librdkafkaProducerFactory(mod: LibrdkafkaModule, hooks: LibrdkafkaHooks = {}): ProducerFactory {
+export function librdkafkaProducerFactory(
+  mod: LibrdkafkaModule,
+  hooks: LibrdkafkaHooks = {},
+): ProducerFactory {
   return (settings, callbacks, events) => new LibrdkafkaProducer(mod, settings, callbacks, events, hooks);
 }
 
@@ -219,7 +222,11 @@ class LibrdkafkaProducer<T> implements RecordProducer<T> {
 
   #properties(): LibrdkafkaProperties {
     const props = librdkafkaProperties(this.#settings, (file) => readFileSync(file, 'utf8'));
-    return { ...props, 'batch.size': Math.min(Number(props['batch.size']), this.#batchCap), ...this.#hooks.properties };
+    return {
+      ...props,
+      'batch.size': Math.min(Number(props['batch.size']), this.#batchCap),
+      ...this.#hooks.properties,
+    };
   }
 
   #build(props: LibrdkafkaProperties): NativeProducer {

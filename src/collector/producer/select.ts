@@ -65,7 +65,10 @@ export async function chooseProducer(
       };
     }
     if (kafka.client === 'librdkafka') {
-      throw new ConfigError(`kafka.client is 'librdkafka' but ${loaded.reason}.`, `${BUILD_HINT}, or set kafka.client to 'auto' or 'kafkajs'.`);
+      throw new ConfigError(
+        `kafka.client is 'librdkafka' but ${loaded.reason}.`,
+        `${BUILD_HINT}, or set kafka.client to 'auto' or 'kafkajs'.`,
+      );
     }
     log.warn(
       `kafka.client 'auto': producing through kafkajs, because ${loaded.reason}; for the faster librdkafka path: ${BUILD_HINT}.`,
