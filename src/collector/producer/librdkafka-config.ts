@@ -68,7 +68,8 @@ export function securityProperties(
 
 /**
  * The producer's properties. What matters for the port's contract:
- *  - idempotent with acks=all, and no delivery timeout (`message.timeout.ms` 0): librdkafka
+ *  - idempotent with acks=all, gap-less (a failed batch stops librdkafka rather than
+ *    leaving a gap that later batches would pass), and no delivery timeout (`message.timeout.ms` 0): librdkafka
  *    retries a record, in order, until it is acknowledged or the producer is closed;
  *  - `murmur2_random`: Java-compatible murmur2 over the key, the partition kafkajs'
  *    DefaultPartitioner and the Java client pick (librdkafka's default, consistent_random,
@@ -89,6 +90,9 @@ export function librdkafkaProperties(
     'enable.idempotence': true,
     acks: 'all',
     'max.in.flight.requests.per.connection': 5,
+    // A failed batch stops the producer instead of being skipped: what Kafka holds of a
+    // partition stays a prefix of what was sent, and the producer re-sends the rest in order.
+    'enable.gapless.guarantee': true,
     'message.timeout.ms': 0,
     'request.timeout.ms': k.request_timeout_ms,
     'socket.connection.setup.timeout.ms': k.connection_timeout_ms,
@@ -193,7 +197,7 @@ export function classifyEventError(code: number, message: string): ErrorKind {
   const byCode = classifyError(code);
   if (code !== -1 && byCode !== 'retriable') return byCode;
   if (/all broker connections are down|failed to resolve/i.test(message)) return 'down';
-  if (/authenticat|sasl|ssl handshake|certificate|authoriz/i.test(message)) return 'fatal';
+  if (/gap-less|fatal|authenticat|sasl|ssl handshake|certificate|authoriz/i.test(message)) return 'fatal';
   return 'retriable';
 }
 

@@ -10,12 +10,13 @@
  *  - the in-flight bound (`hasRoom`); a QUEUE_FULL from librdkafka keeps the record, and every
  *    later one, in a local list that is handed over again as reports come back;
  *  - a record larger than librdkafka's message.max.bytes is reshaped before it is queued;
- *  - a record the broker refuses as too large (a topic's max.message.bytes below our batches)
- *    comes back in its report: the producer stops queueing, waits for every report, rebuilds
- *    librdkafka with half the batch size, and sends the refused records again, reshaping those
- *    that went alone. Records of the same file that librdkafka delivered meanwhile are then
- *    ahead of the refused one in Kafka (their acknowledgements still wait for it); a warning
- *    says to set collector.batch_max_bytes below the topic's limit.
+ *  - a record the broker refuses (as too large: a topic's max.message.bytes below our
+ *    batches; or any other permanent error) stops librdkafka at once: with
+ *    `enable.gapless.guarantee` a failed batch is a fatal error, nothing queued after it is
+ *    sent, and the requests in flight behind it fail too, so what Kafka holds of each
+ *    partition is a prefix of what was sent. When every report is in, a fresh librdkafka
+ *    producer (half the batch size after a size refusal) gets the failed records again, in
+ *    the order first sent, reshaping those that went alone: order in Kafka holds.
  */
 import { readFileSync } from 'node:fs';
 import {
@@ -24,6 +25,7 @@ import {
   librdkafkaProperties,
   planAfterRefusal,
   RECORD_OVERHEAD_BYTES,
+  RdCode,
   type LibrdkafkaProperties,
 } from './librdkafka-config.js';
 import type {
@@ -67,6 +69,7 @@ export interface LibrdkafkaModule {
   readonly Producer: new (conf: LibrdkafkaProperties) => NativeProducer;
   readonly librdkafkaVersion: string;
   readonly features: readonly string[];
+  readonly CODES?: { readonly ERRORS?: Readonly<Record<string, number>> };
 }
 
 /** One record handed over. A record reshaped into parts carries its token on the last part. */
@@ -117,17 +120,29 @@ class LibrdkafkaProducer<T> implements RecordProducer<T> {
   /** Entries waiting to be handed to librdkafka (not connected, QUEUE_FULL, rebuilding), in order. */
   #pending: Entry<T>[] = [];
   /** Entries librdkafka holds and has not reported on. */
-  #outstanding = 0;
+  readonly #outstanding = new Set<Entry<T>>();
+  /** After a fatal error: rebuild once reports stop coming (some never come). */
+  #quietTimer: NodeJS.Timeout | null = null;
   /** Entries whose report was an error, waiting for the rebuild. */
   #failed: { entry: Entry<T>; tooLarge: boolean }[] = [];
   #rebuilding = false;
+  #rebuildStarted = false;
   #batchCap: number;
   #seq = 0;
   #inFlightBytes = 0;
   #roomWaiters: (() => void)[] = [];
   #idleWaiters: (() => void)[] = [];
   #retryTimer: NodeJS.Timeout | null = null;
-  #warnedOrder = false;
+  /**
+   * Keys whose first record on the current librdkafka producer was acknowledged. Until then a
+   * key has one record in flight: the broker keeps no sequence state for a new producer id on
+   * a partition before its first batch there is appended, so batches behind a failed first
+   * batch would be accepted and overtake it. Once one is acknowledged, a failed batch stops
+   * what follows (gap-less). A key leaves the set when nothing of it is in flight.
+   */
+  readonly #warm = new Set<string>();
+  /** Keys with their first record on this producer in flight. */
+  readonly #probing = new Set<string>();
   /** Headers are shared between records: converted once per object. */
   readonly #headers = new WeakMap<object, { [key: string]: string }[]>();
 
@@ -202,7 +217,7 @@ class LibrdkafkaProducer<T> implements RecordProducer<T> {
     this.#producePending();
     while (this.#inFlightBytes > 0 && Date.now() < deadline) {
       const left = deadline - Date.now();
-      if (this.#connected && !this.#rebuilding && this.#outstanding > 0) {
+      if (this.#connected && !this.#rebuilding && this.#outstanding.size > 0) {
         await new Promise<void>((resolve) => this.#native.flush(Math.min(left, 500), () => resolve()));
       } else {
         await this.#idle(Math.min(left, 100));
@@ -216,6 +231,7 @@ class LibrdkafkaProducer<T> implements RecordProducer<T> {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    if (this.#quietTimer) clearTimeout(this.#quietTimer);
     await this.#disconnect(this.#native);
     this.#wakeIdle();
   }
@@ -258,21 +274,37 @@ class LibrdkafkaProducer<T> implements RecordProducer<T> {
 
   /** Hands one entry to librdkafka; QUEUE_FULL keeps it (and what follows) pending. */
   #produce(entry: Entry<T>): boolean {
+    const warm = this.#warm.has(entry.key);
+    if (!warm && this.#probing.has(entry.key)) {
+      // Its first record on this producer is not acknowledged yet (see #warm).
+      this.#pending.unshift(entry);
+      return false;
+    }
     try {
       this.#native.produce(entry.topic, null, entry.value, entry.key, null, entry, entry.headers);
-      this.#outstanding += 1;
+      this.#outstanding.add(entry);
+      if (!warm) this.#probing.add(entry.key);
       return true;
     } catch (error) {
       const e = error as NativeError;
       const kind = classifyError(e.code, e.isFatal);
       if (kind === 'too-large') {
         // Larger than message.max.bytes: made smaller here, before it is queued, so order holds.
-        this.#events.sendFailed('MSG_SIZE_TOO_LARGE', e.message);
+        this.#events.sendFailed('MESSAGE_TOO_LARGE', e.message);
         return this.#reshapeNow(entry, this.#messageMaxBytes - RECORD_OVERHEAD_BYTES - entry.key.length);
       }
-      if (kind !== 'queue-full') this.#events.sendFailed(String(e.code), e.message);
       this.#pending.unshift(entry);
-      this.#retryLater(() => this.#producePending(), kind === 'queue-full' ? 50 : 500);
+      if (kind === 'queue-full') {
+        this.#retryLater(() => this.#producePending(), 50);
+      } else if (kind === 'fatal') {
+        // librdkafka stopped (see above): rebuilt once every report is in.
+        this.#events.sendFailed(this.#errorName(e.code), e.message);
+        this.#rebuilding = true;
+        queueMicrotask(() => this.#maybeRebuild());
+      } else {
+        this.#events.sendFailed(this.#errorName(e.code), e.message);
+        this.#retryLater(() => this.#producePending(), 500);
+      }
       return false;
     }
   }
@@ -295,7 +327,7 @@ class LibrdkafkaProducer<T> implements RecordProducer<T> {
     const parts = this.#callbacks.reshape(entry.value, Math.max(1, maxBytes));
     if (parts === null || parts.length === 0) {
       // Even an empty event does not fit: dropped, loudly, so that the pipeline goes on.
-      this.#events.sendFailed('MSG_SIZE_TOO_LARGE', 'record dropped: even its metadata exceeds the limit');
+      this.#events.sendFailed('MESSAGE_TOO_LARGE', 'record dropped: even its metadata exceeds the limit');
       entry.done = true;
       this.#release(entry.key);
       return [];
@@ -314,7 +346,8 @@ class LibrdkafkaProducer<T> implements RecordProducer<T> {
       seq: entry.seq,
       done: false,
     }));
-    list.splice(list.indexOf(entry), 1, ...made);
+    const at = list.indexOf(entry);
+    list.splice(at, 1, ...made);
     return made;
   }
 
@@ -332,31 +365,59 @@ class LibrdkafkaProducer<T> implements RecordProducer<T> {
   }
 
   #onReport(err: NativeError | null, entry: Entry<T>): void {
-    this.#outstanding -= 1;
+    this.#outstanding.delete(entry);
     if (!err) {
       if (!this.#up) {
         this.#up = true;
         this.#events.kafkaStateChanged(true, 'delivery succeeded');
       }
       entry.done = true;
+      const probed = this.#probing.delete(entry.key);
+      if (probed) this.#warm.add(entry.key);
       this.#release(entry.key);
+      if (probed && this.#pending.length > 0) this.#producePending();
     } else {
+      this.#probing.delete(entry.key);
       const kind = classifyError(err.code, err.isFatal);
-      this.#events.sendFailed(kind === 'too-large' ? 'MSG_SIZE_TOO_LARGE' : String(err.code), err.message);
-      if (kind === 'closed') {
-        // Purged at close: it stays unacknowledged (read again at the next start).
-      } else {
-        // Too large for the topic, or failed after librdkafka's own retries: sent again in
-        // order once every other report is in.
+      this.#events.sendFailed(this.#errorName(err.code), err.message);
+      // Purged at close: it stays unacknowledged (read again at the next start). Else (too
+      // large for the topic, behind a failed batch, purged after the fatal error that stops
+      // librdkafka): sent again, in order, once every other report is in.
+      if (!this.#closed) {
         this.#failed.push({ entry, tooLarge: kind === 'too-large' });
-        if (kind === 'too-large') this.#warnOrder(entry.topic);
         this.#rebuilding = true;
       }
     }
-    if (this.#outstanding === 0) {
-      if (this.#rebuilding && !this.#closed) void this.#rebuild();
-      this.#wakeIdle();
+    this.#maybeRebuild();
+    if (this.#outstanding.size === 0) this.#wakeIdle();
+  }
+
+  #maybeRebuild(): void {
+    if (!this.#rebuilding || this.#rebuildStarted || this.#closed) return;
+    if (this.#outstanding.size > 0) {
+      // After a fatal error librdkafka sends nothing more, and records it had queued but not
+      // yet purged may never be reported: once reports stop for two seconds, they count as failed.
+      if (this.#quietTimer) clearTimeout(this.#quietTimer);
+      this.#quietTimer = setTimeout(() => {
+        this.#quietTimer = null;
+        for (const entry of this.#outstanding) this.#failed.push({ entry, tooLarge: false });
+        this.#outstanding.clear();
+        this.#maybeRebuild();
+      }, 2000);
+      return;
     }
+    if (this.#quietTimer) clearTimeout(this.#quietTimer);
+    this.#quietTimer = null;
+    this.#rebuildStarted = true;
+    void this.#rebuild();
+  }
+
+  /** librdkafka's name of a code (`ERR_MSG_SIZE_TOO_LARGE`), for the error-type label. */
+  #errorName(code: number): string {
+    if (code === RdCode.MSG_SIZE_TOO_LARGE) return 'MESSAGE_TOO_LARGE';
+    const errors = this.#mod.CODES?.ERRORS ?? {};
+    for (const name of Object.keys(errors)) if (errors[name] === code) return name;
+    return String(code);
   }
 
   /**
@@ -365,7 +426,7 @@ class LibrdkafkaProducer<T> implements RecordProducer<T> {
    * again, in the order they were first sent, before anything that waited.
    */
   async #rebuild(): Promise<void> {
-    const failed = this.#failed.sort((a, b) => a.entry.seq - b.entry.seq);
+    const failed = this.#failed.sort((a, b) => this.#compare(a.entry, b.entry));
     this.#failed = [];
     const tooLarge = failed.filter((f) => f.tooLarge);
     const plan = planAfterRefusal(
@@ -373,6 +434,8 @@ class LibrdkafkaProducer<T> implements RecordProducer<T> {
       tooLarge.map((f) => recordBytes(f.entry.value, f.entry.key)),
     );
     this.#batchCap = plan.cap;
+    this.#warm.clear();
+    this.#probing.clear();
     const old = this.#native;
     this.#connected = false;
     this.#native = this.#build(this.#properties());
@@ -391,7 +454,19 @@ class LibrdkafkaProducer<T> implements RecordProducer<T> {
     }
     this.#pending = [...resend, ...this.#pending];
     this.#rebuilding = false;
+    this.#rebuildStarted = false;
     if (!this.#closed) this.#connect();
+  }
+
+  /**
+   * Send order: by the record first handed over, then (the parts of one record, which share
+   * its `seq`) by place in the key's list. Reports do not come back in send order (librdkafka
+   * reports purged records before the requests in flight), so failed records are sorted.
+   */
+  #compare(a: Entry<T>, b: Entry<T>): number {
+    if (a.seq !== b.seq || a === b) return a.seq - b.seq;
+    const list = this.#byKey.get(a.key)!;
+    return list.indexOf(a) - list.indexOf(b);
   }
 
   /** Releases the acknowledged head of one key's list, in order. */
@@ -402,7 +477,10 @@ class LibrdkafkaProducer<T> implements RecordProducer<T> {
     while (n < list.length && list[n]!.done) n++;
     if (n === 0) return;
     const released = list.splice(0, n);
-    if (list.length === 0) this.#byKey.delete(key);
+    if (list.length === 0) {
+      this.#byKey.delete(key);
+      this.#warm.delete(key);
+    }
     const tokens: T[] = [];
     let events = 0;
     let bytes = 0;
@@ -420,27 +498,22 @@ class LibrdkafkaProducer<T> implements RecordProducer<T> {
 
   #onError(err: NativeError): void {
     const kind = err.isFatal ? 'fatal' : classifyEventError(err.code, err.message);
-    if (kind === 'down' || kind === 'fatal') this.#down(err);
-    else this.#events.sendFailed(String(err.code), err.message);
+    if (kind === 'down') this.#down(err);
+    else this.#events.sendFailed(this.#errorName(err.code), err.message);
+    if (kind === 'fatal') {
+      // librdkafka stopped (a failed batch under the gap-less guarantee, or worse): rebuilt
+      // once every report is in.
+      this.#rebuilding = true;
+      this.#maybeRebuild();
+    }
   }
 
   #down(err: NativeError): void {
-    this.#events.sendFailed(String(err.code), err.message);
+    this.#events.sendFailed(this.#errorName(err.code), err.message);
     if (this.#up) {
       this.#up = false;
       this.#events.kafkaStateChanged(false, err.message);
     }
-  }
-
-  #warnOrder(topic: string): void {
-    if (this.#warnedOrder) return;
-    this.#warnedOrder = true;
-    this.#events.sendFailed(
-      'MSG_SIZE_TOO_LARGE',
-      `topic ${topic} refused a batch of collector.batch_max_bytes (${this.#settings.batchMaxBytes}) as too large; ` +
-        'records are re-sent in smaller batches, and a file whose later records were delivered meanwhile has them ' +
-        "ahead of the refused one in Kafka: set collector.batch_max_bytes below the topic's max.message.bytes",
-    );
   }
 
   #retryLater(fn: () => void, ms: number): void {

@@ -33,16 +33,12 @@ function rdMurmur2(key: Buffer): number {
     i += 4;
     len -= 4;
   }
-  switch (len) {
-    case 3:
-      h ^= key[i + 2]! << 16;
-    // falls through
-    case 2:
-      h ^= key[i + 1]! << 8;
-    // falls through
-    case 1:
-      h ^= key[i]!;
-      h = Math.imul(h, m);
+  // The C switch falls through from 3 to 1.
+  if (len >= 3) h ^= key[i + 2]! << 16;
+  if (len >= 2) h ^= key[i + 1]! << 8;
+  if (len >= 1) {
+    h ^= key[i]!;
+    h = Math.imul(h, m);
   }
   h ^= h >>> 13;
   h = Math.imul(h, m);
