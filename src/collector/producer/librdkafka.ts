@@ -138,7 +138,7 @@ class LibrdkafkaProducer<T> implements RecordProducer<T> {
    * key has one record in flight: the broker keeps no sequence state for a new producer id on
    * a partition before its first batch there is appended, so batches behind a failed first
    * batch would be accepted and overtake it. Once one is acknowledged, a failed batch stops
-   * what follows (gap-less). A key leaves the set when nothing of it is in flight.
+   * what follows (gap-less). Keys of files gone are pruned when the set grows (#prune).
    */
   readonly #warm = new Set<string>();
   /** Keys with their first record on this producer in flight. */
@@ -208,6 +208,7 @@ class LibrdkafkaProducer<T> implements RecordProducer<T> {
       this.#byKey.set(record.key, list);
     }
     list.push(entry);
+    if (this.#warm.size > 4096 && this.#warm.size > 2 * this.#byKey.size) this.#prune();
     if (this.#pending.length > 0 || !this.#connected || this.#rebuilding) this.#pending.push(entry);
     else this.#produce(entry);
   }
@@ -440,8 +441,9 @@ class LibrdkafkaProducer<T> implements RecordProducer<T> {
     this.#connected = false;
     this.#native = this.#build(this.#properties());
     await this.#disconnect(old);
-    // Errors other than a size refusal: wait a little, so that a persistent one does not spin.
-    if (tooLarge.length < failed.length) await new Promise((r) => setTimeout(r, 500));
+    // No size refusal among them (an authorization error, a fatal one): wait a little, so that
+    // a persistent error does not spin. (A refusal brings failures behind it along.)
+    if (tooLarge.length === 0) await new Promise((r) => setTimeout(r, 500));
     const resend: Entry<T>[] = [];
     let t = 0;
     for (const f of failed) {
@@ -469,6 +471,11 @@ class LibrdkafkaProducer<T> implements RecordProducer<T> {
     return list.indexOf(a) - list.indexOf(b);
   }
 
+  /** Forgets warm keys with nothing in flight (a file gone, or quiet): they probe again. */
+  #prune(): void {
+    for (const key of this.#warm) if (!this.#byKey.has(key)) this.#warm.delete(key);
+  }
+
   /** Releases the acknowledged head of one key's list, in order. */
   #release(key: string): void {
     const list = this.#byKey.get(key);
@@ -477,10 +484,7 @@ class LibrdkafkaProducer<T> implements RecordProducer<T> {
     while (n < list.length && list[n]!.done) n++;
     if (n === 0) return;
     const released = list.splice(0, n);
-    if (list.length === 0) {
-      this.#byKey.delete(key);
-      this.#warm.delete(key);
-    }
+    if (list.length === 0) this.#byKey.delete(key);
     const tokens: T[] = [];
     let events = 0;
     let bytes = 0;
