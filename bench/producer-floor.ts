@@ -178,6 +178,7 @@ async function runOnce(client: 'kafkajs' | 'librdkafka', compression: KafkaCompr
   const cpu = process.cpuUsage(cpu0);
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
   await producer.close();
+  await deleteTopic(topic);
   if (acked !== records) throw new Error(`acknowledged ${acked} of ${records}`);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   return {
@@ -190,6 +191,15 @@ async function runOnce(client: 'kafkajs' | 'librdkafka', compression: KafkaCompr
     cpuSecondsPerMillionLines: round((cpuSeconds / lines) * 1e6, 2),
     peakRssMb: Math.round(peakRss / 1024 / 1024),
   };
+}
+
+/** The run's own topic goes once the run is measured. */
+async function deleteTopic(topic: string): Promise<void> {
+  const { Kafka, logLevel } = (await import('kafkajs')).default;
+  const admin = new Kafka({ clientId: 'kiver-bench-floor', brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+  await admin.disconnect();
 }
 
 const round = (x: number, digits: number): number => Math.round(x * 10 ** digits) / 10 ** digits;
