@@ -12,7 +12,7 @@ import { Collector } from '../../src/collector/index.js';
 import { configFrom } from '../../src/config/index.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { createTopic, ensureStack, uniqueName, waitFor } from '../helpers/stack.js';
-import { TopicReader } from './collector-harness.js';
+import { testKafkaClient, TopicReader } from './collector-harness.js';
 
 describe('collector (real Kafka)', () => {
   let brokers: string[];
@@ -29,7 +29,7 @@ describe('collector (real Kafka)', () => {
     const root = join(dir, name, 'logs');
     mkdirSync(root, { recursive: true });
     const config = configFrom({
-      kafka: { brokers, topic },
+      kafka: { brokers, topic, client: testKafkaClient },
       collector: {
         roots: [root],
         checkpoint_dir: join(dir, name, 'state'),

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { configFrom, type KiverConfig } from '../../src/config/index.js';
+import type { KafkaClientKind } from '../../src/config/types.js';
+import { loadLibrdkafka } from '../../src/collector/producer/select.js';
 import {
   RawRecordCodec,
   FINGERPRINT_HEADER,
@@ -15,6 +17,26 @@ import {
 import { createTopic, uniqueName } from '../helpers/stack.js';
 
 const codec = new RawRecordCodec();
+
+/**
+ * The collector's Kafka client under test: `KIVER_TEST_KAFKA_CLIENT=kafkajs|librdkafka|auto`
+ * (default `auto`: librdkafka where its native module loads). Every scenario and every
+ * spawned `kiver collect` gets it as `kafka.client`.
+ */
+export const testKafkaClient: KafkaClientKind = (() => {
+  const v = process.env.KIVER_TEST_KAFKA_CLIENT ?? 'auto';
+  if (v !== 'auto' && v !== 'kafkajs' && v !== 'librdkafka')
+    throw new Error(`KIVER_TEST_KAFKA_CLIENT must be auto, kafkajs or librdkafka, not ${v}`);
+  return v;
+})();
+
+/** What `testKafkaClient` resolves to here, printed once in the test log. */
+export const effectiveKafkaClient: 'kafkajs' | 'librdkafka' =
+  testKafkaClient === 'kafkajs' ? 'kafkajs' : (await loadLibrdkafka()).ok ? 'librdkafka' : 'kafkajs';
+console.log(`# collector tests: kafka.client ${testKafkaClient} -> ${effectiveKafkaClient}`);
+
+/** The `kafka.client` line for a YAML configuration a test writes for a spawned collector. */
+export const kafkaClientYaml = `  client: ${testKafkaClient}`;
 
 /**
  * Reads a topic from the beginning and decodes every record, as another team would.
@@ -75,7 +97,7 @@ export async function scenario(
   const root = join(base, 'logs');
   mkdirSync(root, { recursive: true });
   const config = configFrom({
-    kafka: { brokers, topic },
+    kafka: { brokers, topic, client: testKafkaClient },
     collector: {
       roots: [root],
       checkpoint_dir: join(base, 'state'),

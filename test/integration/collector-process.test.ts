@@ -11,7 +11,7 @@ import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ensureStack, waitFor } from '../helpers/stack.js';
-import { scenario, type Scenario } from './collector-harness.js';
+import { kafkaClientYaml, scenario, type Scenario } from './collector-harness.js';
 
 const repo = join(import.meta.dirname, '..', '..');
 
@@ -30,6 +30,7 @@ function writeConfig(brokers: string[], s: Scenario, collector: string[], listen
     [
       'kafka:',
       `  brokers: [${brokers.join(', ')}]`,
+      kafkaClientYaml,
       `  topic: ${s.topic}`,
       'collector:',
       `  roots: [${s.root}]`,

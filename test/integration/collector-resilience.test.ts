@@ -1,52 +1,27 @@
 /**
  * Failure scenarios against the real Kafka: kill -9 of the CLI at a random moment, Kafka
  * unreachable for ~20 s (through a TCP proxy the test controls), bad configuration, and an
- * unreadable file in the tree.
+ * unreadable file in the tree. They run on the client the harness chooses
+ * (KIVER_TEST_KAFKA_CLIENT).
  *
- * The outage: the shared broker advertises 127.0.0.1:9092, so a proxy on the bootstrap
- * address alone is bypassed after the first metadata response. kafkajs lets a client
- * choose how it opens sockets (`socketFactory`), so the collector under test gets one that
- * sends EVERY broker connection through the proxy; closing the proxy (and destroying its
- * live sockets) makes Kafka unreachable for this collector only, while other tests keep
- * using the broker.
+ * The outage: the shared broker advertises 127.0.0.1:9092, so a plain proxy on the bootstrap
+ * address would be bypassed after the first metadata response. KafkaProxy rewrites the
+ * advertised port in the broker's responses, so every connection of the collector under test
+ * goes through it, whichever client library; closing it (and its live sockets) makes Kafka
+ * unreachable for this collector only, while other tests keep using the broker.
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { appendFileSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { MIN_GAP_MS } from '../../src/collector/checkpoint-scheduler.js';
-import { kafkajsProducerFactory } from '../../src/collector/producer/kafkajs.js';
 import { Collector, noopEvents } from '../../src/collector/index.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { ensureStack, waitFor } from '../helpers/stack.js';
+import { KafkaProxy } from '../helpers/kafka-proxy.js';
 import { runKiver } from '../helpers/cli.js';
-import { scenario } from './collector-harness.js';
-
-class Proxy {
-  #server: Server | null = null;
-  readonly #sockets = new Set<Socket>();
-  port = 0;
-  constructor(readonly target: { host: string; port: number }) {}
-  async open(): Promise<void> {
-    this.#server = createServer((client) => {
-      const upstream = connect(this.target.port, this.target.host);
-      for (const s of [client, upstream]) {
-        this.#sockets.add(s);
-        s.on('close', () => this.#sockets.delete(s));
-        s.on('error', () => s.destroy());
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((r) => this.#server!.listen(this.port, '127.0.0.1', () => r()));
-    this.port = (this.#server.address() as { port: number }).port;
-  }
-  async close(): Promise<void> {
-    for (const s of this.#sockets) s.destroy();
-    await new Promise<void>((r) => this.#server!.close(() => r()));
-  }
-}
+import { kafkaClientYaml, scenario } from './collector-harness.js';
 
 describe('collector resilience (real Kafka)', () => {
   let brokers: string[];
@@ -59,7 +34,7 @@ describe('collector resilience (real Kafka)', () => {
     { timeout: 120_000 },
     async () => {
       const [host, port] = brokers[0]!.split(':');
-      const proxy = new Proxy({ host: host!, port: Number(port) });
+      const proxy = new KafkaProxy({ host: host!, port: Number(port) });
       await proxy.open();
       const s = await scenario(brokers, 'outage', {
         include: ['*.log'],
@@ -74,12 +49,14 @@ describe('collector resilience (real Kafka)', () => {
       };
       const collector = await Collector.create({
         config: s.config.collector,
-        kafka: { ...s.config.kafka, request_timeout_ms: 3000, connection_timeout_ms: 1000 },
+        kafka: {
+          ...s.config.kafka,
+          brokers: [proxy.address],
+          request_timeout_ms: 3000,
+          connection_timeout_ms: 1000,
+        },
         logger: silentLogger(),
         events,
-        producerFactory: kafkajsProducerFactory({
-          client: { socketFactory: ({ onConnect }) => connect(proxy.port, '127.0.0.1', onConnect) },
-        }),
       });
       await collector.start();
       const f = join(s.root, 'o.log');
@@ -143,6 +120,7 @@ describe('collector resilience (real Kafka)', () => {
         [
           'kafka:',
           `  brokers: [${brokers.join(', ')}]`,
+          kafkaClientYaml,
           `  topic: ${s.topic}`,
           'collector:',
           `  roots: [${s.root}]`,
