@@ -15,7 +15,8 @@ import { RawRecordCodec } from '../schema/raw-record.js';
 import { NormalizerConsumer } from './consumer.js';
 import { DeadLetterWriter } from './dead-letter.js';
 import { BulkIndexer } from './indexer/bulk.js';
-import { createClient, ElasticsearchBulkTransport } from './indexer/es-transport.js';
+import { ElasticsearchBulkTransport } from './indexer/es-transport.js';
+import { createElasticsearchClient } from '../config/clients.js';
 import { setUpIndexing, type IndexSetup } from './indexer/setup.js';
 import { createKafka } from './kafka-client.js';
 import { waitForTopic } from './topic-wait.js';
@@ -59,7 +60,7 @@ export async function startWorker(config: KiverConfig, options: WorkerOptions): 
     }));
   const registry = options.registry ?? createRegistry();
   const metrics = createNormalizerMetrics(registry);
-  const client: Client = createClient(config.elasticsearch);
+  const client: Client = createElasticsearchClient(config.elasticsearch);
   let kafka: Kafka | undefined;
   let deadLetters: DeadLetterWriter | undefined;
   let consumer: NormalizerConsumer | undefined;

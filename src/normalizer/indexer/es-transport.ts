@@ -1,34 +1,10 @@
 /**
- * The Elasticsearch client for the worker, and the `_bulk` transport over it. The client's own
- * retries are off: the bulk driver owns every retry decision (retry.ts), so a request is never
- * retried twice over, and an unreachable cluster is told apart from a refusing one.
+ * The `_bulk` transport over the project's Elasticsearch client (config/clients.ts, whose own
+ * retries are off): the bulk driver owns every retry decision (retry.ts), so a request is
+ * never retried twice over, and an unreachable cluster is told apart from a refusing one.
  */
-import { readFileSync } from 'node:fs';
-import { Client, errors } from '@elastic/elasticsearch';
-import type { ElasticsearchConfig } from '../../config/types.js';
+import { errors, type Client } from '@elastic/elasticsearch';
 import { BulkRequestFailure, type BulkResponse, type BulkTransport } from './bulk.js';
-
-export function createClient(config: ElasticsearchConfig): Client {
-  const { auth, tls } = config;
-  return new Client({
-    node: config.url,
-    requestTimeout: config.request_timeout_ms,
-    maxRetries: 0,
-    ...(auth.api_key
-      ? { auth: { apiKey: auth.api_key } }
-      : auth.username
-        ? { auth: { username: auth.username, password: auth.password ?? '' } }
-        : {}),
-    ...(config.url.startsWith('https:')
-      ? {
-          tls: {
-            ...(tls.ca_file ? { ca: readFileSync(tls.ca_file) } : {}),
-            rejectUnauthorized: tls.reject_unauthorized,
-          },
-        }
-      : {}),
-  });
-}
 
 /** Whether an error from the client means "no answer" rather than "an answer we dislike". */
 export function isUnreachable(error: unknown): boolean {
