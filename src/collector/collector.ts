@@ -316,7 +316,8 @@ export class Collector {
     if (r.truncated || r.invalidUtf8 || r.partial)
       this.#events.eventsFlagged(r.truncated, r.invalidUtf8, r.partial);
     if (r.shrunkTo !== null) await this.#restart(t, r.shrunkTo, t.position, r.sizeBefore);
-    if (r.copyDone) this.#copyRead(t);
+    // A copytruncate copy was read to its end: the file goes on from 0, a new generation.
+    if (r.copyDone) this.#checkpoints.markDirty(t);
     if (r.unlinked && t.state.kind !== 'draining') t.transition({ kind: 'draining', why: 'deleted' });
     // A pass ends its run: a quiet file's lines never wait for company.
     this.#records.close();
@@ -347,11 +348,6 @@ export class Collector {
       this.#events.copyMissing(t.path, Math.max(0, sizeBefore - offsetBefore));
       t.restartAt(0);
     }
-    this.#checkpoints.markDirty(t);
-  }
-
-  /** A copytruncate copy was read to its end: the file goes on from 0, a new generation. */
-  #copyRead(t: FileTailer): void {
     this.#checkpoints.markDirty(t);
   }
 

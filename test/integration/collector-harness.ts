@@ -41,11 +41,13 @@ export const kafkaClientYaml = `  client: ${testKafkaClient}`;
 /**
  * Reads a topic from the beginning and decodes every record, as another team would.
  * `records` holds every event on its own (in the one-event shape of schema v1, with its run's
- * host, path, file identity and fields), in Kafka order; `runs` holds the records as they came.
+ * host, path, file identity and fields), in Kafka order; `runs` holds the records as they came,
+ * and `landed` each with the partition and key it landed under.
  */
 export class TopicReader {
   readonly records: RawRecordV1[] = [];
   readonly runs: RawRecord[] = [];
+  readonly landed: { partition: number; key: string; run: RawRecord }[] = [];
   readonly #consumer: Consumer;
   constructor(
     brokers: string[],
@@ -63,9 +65,10 @@ export class TopicReader {
     await this.#consumer.connect();
     await this.#consumer.subscribe({ topic: this.topic, fromBeginning: true });
     await this.#consumer.run({
-      eachMessage: async ({ message }) => {
+      eachMessage: async ({ partition, message }) => {
         const run = codec.decode(message.value, headerString(message.headers?.[FINGERPRINT_HEADER]));
         this.runs.push(run);
+        this.landed.push({ partition, key: message.key?.toString() ?? '', run });
         for (const event of run.events) this.records.push(downgradeToV1(run, event));
       },
     });

@@ -8,20 +8,12 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ensureStack, waitFor } from '../helpers/stack.js';
 import { kafkaClientYaml, scenario, type Scenario } from './collector-harness.js';
+import { freePort } from '../helpers/local-port.js';
 
 const repo = join(import.meta.dirname, '..', '..');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 function writeConfig(brokers: string[], s: Scenario, collector: string[], listen = "''"): string {
   const file = join(s.base, 'kiver.yaml');

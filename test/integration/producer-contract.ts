@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { Kafka, Partitioners, logLevel, type Consumer } from 'kafkajs';
+import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { configFrom } from '../../src/config/index.js';
 import type { KafkaConfig } from '../../src/config/types.js';
 import type {
@@ -19,48 +19,14 @@ import type {
   RecordProducer,
 } from '../../src/collector/producer/port.js';
 import { reshapeRecord } from '../../src/collector/reshape.js';
-import { RawRecordCodec, type RawRecord } from '../../src/schema/raw-record.js';
+import { RawRecordCodec } from '../../src/schema/raw-record.js';
 import { createTopic, ensureStack, uniqueName, waitFor } from '../helpers/stack.js';
 import { KafkaProxy } from '../helpers/kafka-proxy.js';
+import { TopicReader } from './collector-harness.js';
 
 const codec = new RawRecordCodec();
 
 /** One consumed message, as Kafka holds it. */
-export interface Landed {
-  partition: number;
-  key: string;
-  run: RawRecord;
-}
-
-/** Reads a topic from the beginning: every message with its partition and key. */
-export class PartitionReader {
-  readonly landed: Landed[] = [];
-  readonly #consumer: Consumer;
-  constructor(
-    brokers: string[],
-    readonly topic: string,
-  ) {
-    this.#consumer = new Kafka({
-      clientId: 'kiver-test-reader',
-      brokers,
-      logLevel: logLevel.NOTHING,
-    }).consumer({
-      groupId: uniqueName('contract-reader'),
-    });
-  }
-  async start(): Promise<void> {
-    await this.#consumer.connect();
-    await this.#consumer.subscribe({ topic: this.topic, fromBeginning: true });
-    await this.#consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        this.landed.push({ partition, key: message.key!.toString(), run: codec.decode(message.value!) });
-      },
-    });
-  }
-  async stop(): Promise<void> {
-    await this.#consumer.disconnect();
-  }
-}
 
 /** A run of `events` events of `bytes` random characters each, for the file `key`; offsets count events. */
 export function run(key: string, first: number, events: number, bytes = 100): Buffer {
@@ -169,7 +135,7 @@ export function producerContract(
   describe(`producer port contract on ${client} (real Kafka)`, () => {
     let brokers: string[];
     let make: ProducerFactory;
-    const readers: PartitionReader[] = [];
+    const readers: TopicReader[] = [];
     before(async () => {
       ({ brokers } = await ensureStack());
       make = await factory();
@@ -179,7 +145,7 @@ export function producerContract(
       for (const r of readers) await r.stop().catch(() => undefined);
     });
     const reader = async (topic: string) => {
-      const r = new PartitionReader(brokers, topic);
+      const r = new TopicReader(brokers, topic);
       readers.push(r);
       await r.start();
       return r;

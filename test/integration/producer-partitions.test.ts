@@ -12,14 +12,15 @@ import { loadLibrdkafka } from '../../src/collector/producer/select.js';
 import type { ProducerFactory } from '../../src/collector/producer/port.js';
 import { RawRecordCodec } from '../../src/schema/raw-record.js';
 import { createTopic, ensureStack, uniqueName, waitFor } from '../helpers/stack.js';
-import { expectedPartition, PartitionReader, recorder, run, settingsFor } from './producer-contract.js';
+import { TopicReader } from './collector-harness.js';
+import { expectedPartition, recorder, run, settingsFor } from './producer-contract.js';
 
 const loaded = await loadLibrdkafka();
 const PARTITIONS = 12;
 const headers = new RawRecordCodec().headers;
 
 let brokers: string[];
-let reader: PartitionReader | null = null;
+let reader: TopicReader | null = null;
 before(async () => {
   ({ brokers } = await ensureStack());
 });
@@ -34,7 +35,7 @@ test(
     if (!loaded.ok) return;
     const topic = uniqueName('partitions');
     await createTopic(brokers, topic, PARTITIONS);
-    reader = new PartitionReader(brokers, topic);
+    reader = new TopicReader(brokers, topic);
     await reader.start();
     const keys = Array.from(
       { length: 500 },

@@ -1,34 +1,16 @@
 /** kiver collect from the compiled build, with the deployment's Node option. */
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { spawnPinned } from './process.js';
 import type { Running, RunContext, Shipper } from './types.js';
+import { freePort, metric } from '../../../test/helpers/local-port.js';
 
 export type KiverClient = 'kafkajs' | 'librdkafka';
 
 const repo = path.join(import.meta.dirname, '..', '..', '..');
 const require = createRequire(path.join(repo, 'package.json'));
 export const KIVER_NODE_OPTIONS = '--max-semi-space-size=2';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
-
-async function metric(port: number, name: string): Promise<number | null> {
-  try {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
-    return m ? Number(m[1]) : null;
-  } catch {
-    return null; // not up yet, or gone
-  }
-}
 
 export function kiverConfig(ctx: RunContext, client: KiverClient, metricsPort: number): string {
   return [
