@@ -403,6 +403,13 @@ export const configSpec: SectionSpec = {
           unit: 'ms',
           doc: 'Bound on SIGTERM shutdown.',
         },
+        health_max_lag_bytes: {
+          type: 'int',
+          default: 512 * MiB,
+          min: 1,
+          unit: 'bytes',
+          doc: "/healthz's lag check fails while the files hold more unsent bytes than this.",
+        },
       },
     },
     normalizer: {
@@ -442,6 +449,12 @@ export const configSpec: SectionSpec = {
           min: 100,
           unit: 'ms',
           doc: 'Bound on SIGTERM shutdown.',
+        },
+        health_max_lag_records: {
+          type: 'int',
+          default: 100000,
+          min: 1,
+          doc: "/healthz's lag check fails while the assigned partitions are more raw records behind than this.",
         },
       },
     },
