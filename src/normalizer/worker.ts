@@ -68,9 +68,11 @@ export async function startWorker(config: KiverConfig, options: WorkerOptions): 
   let consumer: NormalizerConsumer | undefined;
   let server: MetricsServer | null = null;
   try {
+    // The Kafka client first: it only reads the configuration (certificate files), so a bad
+    // one is refused before anything connects, as `kiver check --for normalize` refuses it.
+    kafka = createKafka(config.kafka, logger);
     const setup = await setUpIndexing(client, config.elasticsearch, logger);
     const backoff = { initialMs: n.retry_initial_ms, maxMs: n.retry_max_ms };
-    kafka = createKafka(config.kafka, logger);
     deadLetters = new DeadLetterWriter(kafka, config.kafka.dlq_topic, backoff, {
       produceFailed: (error, attempt) =>
         logger.warn(

@@ -11,6 +11,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { ConfigError } from '../errors.js';
+import { splitHostPort } from '../config/spec.js';
 import { healthBody, type HealthReport } from './health.js';
 
 export type { HealthReport } from './health.js';
@@ -30,15 +31,14 @@ export function createRegistry(prefix = 'kiver_'): Registry {
 }
 
 export function parseListen(listen: string): { host: string; port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(listen.trim());
-  const port = match ? Number(match[3]) : NaN;
-  if (!match || port > 65535) {
+  const parsed = splitHostPort(listen);
+  if (!parsed) {
     throw new ConfigError(
       `metrics.listen '${listen}' is not host:port.`,
       "Use for example '127.0.0.1:9464', or '' to disable the metrics server.",
     );
   }
-  return { host: match[1] ?? (match[2] || '127.0.0.1'), port };
+  return parsed;
 }
 
 /** Starts the server; `listen` '' means disabled (returns null). Port 0 picks a free port. */
