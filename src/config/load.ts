@@ -465,6 +465,8 @@ function build(raw: Plain, overrides: Override[], fallback: Origin): KiverConfig
   for (const override of overrides) applyOverride(tree, override, origins);
   const validated = validateSection(configSpec, tree, [], origins, fallback);
   resolveCrossField(validated);
+  // The one cast: validateSection walked configSpec and built each leaf as its spec says, and
+  // KiverConfig is derived from that same configSpec (types.ts), so the shapes cannot differ.
   return deepFreeze(validated) as unknown as KiverConfig;
 }
 

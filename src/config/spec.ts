@@ -123,25 +123,34 @@ function listenAddress(value: string): string | null {
     : "host:port with a port up to 65535 (0 picks a free one) such as '127.0.0.1:9464', or '' to disable";
 }
 
-const tls = (what: string): SectionSpec => ({
-  type: 'section',
-  doc: `TLS towards ${what}.`,
-  fields: {
-    enabled: { type: 'bool', default: false, doc: 'Use TLS.' },
-    ca_file: { type: 'string', default: null, doc: 'PEM file of the CA that signed the server certificate.' },
-    cert_file: { type: 'string', default: null, doc: 'Client certificate (PEM) for mutual TLS.' },
-    key_file: { type: 'string', default: null, doc: 'Client private key (PEM) for mutual TLS.' },
-    reject_unauthorized: {
-      type: 'bool',
-      default: true,
-      doc: 'Refuse servers whose certificate does not verify.',
+const tls = (what: string) =>
+  ({
+    type: 'section',
+    doc: `TLS towards ${what}.`,
+    fields: {
+      enabled: { type: 'bool', default: false, doc: 'Use TLS.' },
+      ca_file: {
+        type: 'string',
+        default: null,
+        doc: 'PEM file of the CA that signed the server certificate.',
+      },
+      cert_file: { type: 'string', default: null, doc: 'Client certificate (PEM) for mutual TLS.' },
+      key_file: { type: 'string', default: null, doc: 'Client private key (PEM) for mutual TLS.' },
+      reject_unauthorized: {
+        type: 'bool',
+        default: true,
+        doc: 'Refuse servers whose certificate does not verify.',
+      },
     },
-  },
-});
+  }) as const satisfies SectionSpec;
 
 const pathRule = { type: 'string', default: '**', doc: 'Glob on the absolute file path.' } as const;
 
-export const configSpec: SectionSpec = {
+/**
+ * `as const`: the literal types of this table are what src/config/types.ts derives the typed
+ * configuration from, so a key added here is a typed field everywhere at once.
+ */
+export const configSpec = {
   type: 'section',
   doc: 'Kiver Logs configuration.',
   fields: {
@@ -523,4 +532,4 @@ export const configSpec: SectionSpec = {
       },
     },
   },
-};
+} as const satisfies SectionSpec;
