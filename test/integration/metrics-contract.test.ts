@@ -23,9 +23,7 @@ import {
   uniqueNames,
   type ChildWorker,
 } from './normalizer-harness.js';
-import { collectorMetrics } from '../../src/collector/collector-metrics.js';
-import { createNormalizerMetrics } from '../../src/normalizer/metrics.js';
-import { createRegistry } from '../../src/observability/metrics-server.js';
+import { registeredMetrics } from '../helpers/registered-metrics.js';
 
 const root = new URL('../../', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
@@ -120,15 +118,7 @@ function allReferences(): Reference[] {
 
 /** Label names each metric declares (for the few labelled series no test traffic creates). */
 async function declaredLabels(): Promise<Map<string, string[]>> {
-  const registry = createRegistry();
-  collectorMetrics(registry, {
-    filesWatched: () => 0,
-    filesOpen: () => 0,
-    inFlightBytes: () => 0,
-    kafkaUp: () => true,
-    lags: () => [],
-  });
-  createNormalizerMetrics(registry);
+  const { registry } = registeredMetrics();
   const out = new Map<string, string[]>();
   for (const m of registry.getMetricsAsArray()) {
     out.set(m.name, [...((m as unknown as { labelNames?: string[] }).labelNames ?? [])]);

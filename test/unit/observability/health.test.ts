@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CheckpointError } from '../../../src/errors.js';
 import { CollectorHealth } from '../../../src/collector/health.js';
-import { collectorMetrics } from '../../../src/collector/collector-metrics.js';
+import { registeredMetrics } from '../../helpers/registered-metrics.js';
 import { WorkerHealth } from '../../../src/normalizer/health.js';
 import { healthBody } from '../../../src/observability/health.js';
 import { createRegistry, startMetricsServer } from '../../../src/observability/metrics-server.js';
@@ -123,14 +123,7 @@ test('the server: /healthz and /readyz 503 with a failing check, 200 when all ho
 });
 
 test('kiver_collector_checkpoint_writable follows the checkpoint events', async () => {
-  const registry = createRegistry();
-  const events = collectorMetrics(registry, {
-    filesWatched: () => 0,
-    filesOpen: () => 0,
-    inFlightBytes: () => 0,
-    kafkaUp: () => true,
-    lags: () => [],
-  });
+  const { registry, collector: events } = registeredMetrics();
   const value = async () =>
     (await registry.getSingleMetric('kiver_collector_checkpoint_writable')!.get()).values[0]!.value;
   assert.equal(await value(), 1);
