@@ -19,7 +19,8 @@ Validates the configuration and the pipeline files it names, and exits 0 when bo
 ${configHelp}
       --for DEPLOYABLE   also run the start-up checks of kiver collect or kiver normalize on this
                          host (roots readable, Kafka client, certificate files): exit 0 means
-                         that command accepts this configuration here
+                         that command accepts this configuration here (--for collect skips
+                         the pipelines, which a collector never reads)
       --print            print the effective configuration as JSON (secrets hidden)
       --no-pipelines     check the configuration only
 `;
@@ -52,7 +53,9 @@ export async function run(argv: string[]): Promise<number> {
     ? `; ${await preflight(config, target as Deployable, createLogger('kiver-check', 'warn'))}`
     : '';
   let pipelineNote = 'pipelines not checked';
-  if (!values['no-pipelines']) {
+  // A collector never reads them: --for collect refuses only what kiver collect refuses.
+  if (target === 'collect') pipelineNote = 'pipelines not checked (kiver collect does not read them)';
+  else if (!values['no-pipelines']) {
     const dir = resolvePipelinesDir(config.normalizer.pipelines_dir);
     // The options `kiver normalize` loads them with, so both refuse the same files.
     const set = await loadPipelineSet(dir, {

@@ -30,6 +30,11 @@ const MiB = 1024 * 1024;
 export interface WorkerOptions {
   logger: Logger;
   registry?: Registry;
+  /**
+   * Where `normalizer.pipelines_dir` resolved to (`kiver normalize` and `kiver check` resolve
+   * it alike: the default name falls back to the shipped pipelines); default: the key as is.
+   */
+  pipelinesDir?: string;
   /** Replaces the pipelines loaded from `normalizer.pipelines_dir` (tests). */
   engine?: Engine;
 }
@@ -55,7 +60,7 @@ export async function startWorker(config: KiverConfig, options: WorkerOptions): 
   // Pipelines first: a bad pipeline file must fail before anything connects.
   const engine =
     options.engine ??
-    (await loadPipelineSet(n.pipelines_dir, {
+    (await loadPipelineSet(options.pipelinesDir ?? n.pipelines_dir, {
       timezone: n.timezone,
       keepEventOriginal: n.keep_event_original,
       maxMessageBytes: n.max_message_bytes,

@@ -3,7 +3,7 @@
  * themselves (`kiver collect`, `kiver normalize`, in this process): each refuses exactly the
  * rows the others refuse, with the same sentence, before anything connects (the brokers and
  * the cluster point at a closed port, so a row a deployable let through would fail on that
- * instead). Rows that hold on any host are refused by a plain `kiver check` too.
+ * instead). A plain `kiver check` (no --for) refuses what does not depend on the host, and bad pipelines.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +14,7 @@ import { stringify } from 'yaml';
 import { run as check } from '../../../src/cli/check.js';
 import { run as collect } from '../../../src/cli/collect.js';
 import { run as normalize } from '../../../src/cli/normalize.js';
-import { ConfigError, KiverError } from '../../../src/errors.js';
+import { KiverError } from '../../../src/errors.js';
 import type { Deployable } from '../../../src/cli/preflight.js';
 import { Collector } from '../../../src/collector/index.js';
 import { loadConfig } from '../../../src/config/index.js';
@@ -28,118 +28,138 @@ interface Row {
   config: Sections;
   /** Which deployables refuse it ([] for a configuration every command accepts). */
   refusedBy: Deployable[];
-  /** Refused whatever the host (a plain `kiver check` refuses it too). */
-  anyHost: boolean;
+  /**
+   * A plain `kiver check` (no --for) refuses it too: it checks the configuration, the
+   * collector's settings that hold on any host and the pipelines, not the host's files.
+   */
+  byPlainCheck: boolean;
   message?: RegExp;
 }
 
 const base = mkdtempSync(join(tmpdir(), 'kiver-agree-'));
 const root = join(base, 'logs');
 mkdirSync(root);
+const badPipelines = join(base, 'bad-pipelines');
+mkdirSync(badPipelines);
+writeFileSync(join(badPipelines, 'broken.yaml'), 'name: broken\nprocessors: [\n');
 
 const rows: Row[] = [
   {
     name: 'batch_linger_ms 0 (send at once) is valid',
     config: { collector: { batch_linger_ms: 0 } },
     refusedBy: [],
-    anyHost: false,
+    byPlainCheck: false,
   },
   {
     name: 'negative batch_linger_ms',
     config: { collector: { batch_linger_ms: -1 } },
     refusedBy: ['collect', 'normalize'],
-    anyHost: true,
+    byPlainCheck: true,
     message: /collector\.batch_linger_ms/,
   },
   {
     name: 'checkpoint_grace_ms 0 (would forget files still being read)',
     config: { collector: { checkpoint_grace_ms: 0 } },
     refusedBy: ['collect', 'normalize'],
-    anyHost: true,
+    byPlainCheck: true,
     message: /collector\.checkpoint_grace_ms.*at least 60000/,
   },
   {
     name: 'checkpoint_grace_ms below 4 checkpoint intervals',
     config: { collector: { checkpoint_grace_ms: '1m', checkpoint_interval_ms: '20s' } },
     refusedBy: ['collect', 'normalize'],
-    anyHost: true,
+    byPlainCheck: true,
     message: /below 4 x collector\.checkpoint_interval_ms/,
   },
   {
     name: 'max_in_flight_bytes below batch_max_bytes',
     config: { collector: { max_in_flight_bytes: '64KiB', batch_max_bytes: '128KiB' } },
     refusedBy: ['collect', 'normalize'],
-    anyHost: true,
+    byPlainCheck: true,
     message: /max_in_flight_bytes .* is below collector\.batch_max_bytes/,
   },
   {
     name: 'a multiline rule with both start and continuation',
     config: { collector: { multiline: [{ start: '^\\d', continuation: '^\\s' }] } },
     refusedBy: ['collect', 'normalize'],
-    anyHost: true,
+    byPlainCheck: true,
     message: /not both/,
   },
   {
     name: 'a topic rule with an invalid topic name',
     config: { collector: { topics: [{ path: '**/a/**', topic: 'no spaces' }] } },
     refusedBy: ['collect', 'normalize'],
-    anyHost: true,
+    byPlainCheck: true,
     message: /collector\.topics\[0\]\.topic.*Kafka topic name/,
   },
   {
     name: 'metrics.listen with a port past 65535',
     config: { metrics: { listen: '127.0.0.1:99999' } },
     refusedBy: ['collect', 'normalize'],
-    anyHost: true,
+    byPlainCheck: true,
     message: /metrics\.listen/,
   },
   {
     name: 'a broker with a port past 65535',
     config: { kafka: { brokers: ['127.0.0.1:70000'] } },
     refusedBy: ['collect', 'normalize'],
-    anyHost: true,
+    byPlainCheck: true,
     message: /kafka\.brokers/,
   },
   {
     name: 'an include glob with an unclosed bracket',
     config: { collector: { include: ['[oops'] } },
     refusedBy: ['collect'],
-    anyHost: true,
+    byPlainCheck: true,
     message: /collector\.include\[0\] '\[oops' is not a valid glob/,
   },
   {
     name: 'a path template with an unclosed brace',
     config: { collector: { path_templates: ['/app/log/{container_id/**'] } },
     refusedBy: ['collect'],
-    anyHost: true,
+    byPlainCheck: true,
     message: /collector\.path_templates\[0\]: unclosed/,
   },
   {
     name: 'an encoding that is not ASCII-compatible',
     config: { collector: { encoding: [{ path: '**', encoding: 'utf-16le' }] } },
     refusedBy: ['collect'],
-    anyHost: true,
+    byPlainCheck: true,
     message: /not ASCII-compatible/,
   },
   {
     name: 'a root that does not exist on this host',
     config: { collector: { roots: [join(base, 'missing')] } },
     refusedBy: ['collect'],
-    anyHost: false,
+    byPlainCheck: false,
     message: /collector\.roots entry .* does not exist/,
+  },
+  {
+    name: 'a pipelines folder that does not exist',
+    config: { normalizer: { pipelines_dir: join(base, 'no-pipelines') } },
+    refusedBy: ['normalize'],
+    byPlainCheck: true,
+    message: /no-pipelines/,
+  },
+  {
+    name: 'a pipeline file that does not parse',
+    config: { normalizer: { pipelines_dir: badPipelines } },
+    refusedBy: ['normalize'],
+    byPlainCheck: true,
+    message: /broken\.yaml/,
   },
   {
     name: 'an Elasticsearch CA file that cannot be read',
     config: { elasticsearch: { tls: { ca_file: join(base, 'missing-ca.pem') } } },
     refusedBy: ['normalize'],
-    anyHost: false,
+    byPlainCheck: false,
     message: /Cannot read elasticsearch\.tls\.ca_file/,
   },
   {
     name: 'a Kafka CA file that cannot be read',
     config: { kafka: { tls: { enabled: true, ca_file: join(base, 'missing-ca.pem') } } },
     refusedBy: ['collect', 'normalize'],
-    anyHost: false,
+    byPlainCheck: false,
     message: /Cannot read kafka\.tls\.ca_file/,
   },
 ];
@@ -160,8 +180,8 @@ function configFile(row: Row, index: number): string {
 }
 
 /**
- * The ConfigError a command refuses with, or null when it accepts (check) or gets past its
- * checks to connecting (a worker's ServiceUnavailableError from the closed port).
+ * The one sentence a command refuses with (an error of exit code 2), or null when it accepts
+ * (check) or gets past its checks to connecting (a worker's ServiceUnavailableError).
  */
 async function refusal(command: Promise<unknown>): Promise<string | null> {
   const bound = new Promise<never>((_, reject) =>
@@ -174,7 +194,8 @@ async function refusal(command: Promise<unknown>): Promise<string | null> {
     await Promise.race([command, bound]);
     return null;
   } catch (error) {
-    if (error instanceof ConfigError) return error.message;
+    // What exits 2 with one sentence: a configuration, usage or pipeline error.
+    if (error instanceof KiverError && error.exitCode === 2) return error.message;
     if (error instanceof KiverError && error.code === 'KIVER_SERVICE_UNAVAILABLE') return null;
     throw error;
   }
@@ -213,7 +234,7 @@ rows.forEach((row, index) => {
       assert.equal(byDeployable, byCheck, `kiver ${deployable} and kiver check say the same`);
     }
     const plain = await refusal(check(args));
-    if (row.anyHost) assert.equal(plain, await refusal(check([...args, '--for', row.refusedBy[0]!])));
-    else assert.equal(plain, null, 'a plain kiver check refuses only what holds on any host');
+    if (row.byPlainCheck) assert.equal(plain, await refusal(check([...args, '--for', row.refusedBy[0]!])));
+    else assert.equal(plain, null, 'a plain kiver check does not look at the host');
   });
 });
