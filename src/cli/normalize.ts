@@ -6,6 +6,7 @@ import { configHelp } from '../config/index.js';
 import { configOnlyCommand } from './args.js';
 import { createLogger } from '../observability/logger.js';
 import { startWorker } from '../normalizer/index.js';
+import { resolvePipelinesDir } from './pipelines-dir.js';
 
 const help = [
   'usage: kiver normalize [--config FILE] [--set key=value ...]',
@@ -23,7 +24,10 @@ export async function run(argv: string[]): Promise<number> {
   const config = configOnlyCommand('normalize', argv, help);
   if (config === null) return 0;
   const logger = createLogger('kiver-normalize', config.log.level);
-  const worker = await startWorker(config, { logger });
+  const worker = await startWorker(config, {
+    logger,
+    pipelinesDir: resolvePipelinesDir(config.normalizer.pipelines_dir),
+  });
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
       logger.info({ signal }, 'stopping: finishing the batch in hand');

@@ -23,7 +23,7 @@ import { silentLogger } from '../../src/observability/logger.js';
 import { ensureStack, waitFor } from '../helpers/stack.js';
 import { KafkaProxy } from '../helpers/kafka-proxy.js';
 import { runKiver } from '../helpers/cli.js';
-import { kafkaClientYaml, scenario } from './collector-harness.js';
+import { scenario, writeConfig } from './collector-harness.js';
 
 describe('collector resilience (real Kafka)', () => {
   let brokers: string[];
@@ -116,28 +116,13 @@ describe('collector resilience (real Kafka)', () => {
       const s = await scenario(brokers, 'kill', { include: ['*.log'] });
       const batchMaxEvents = 500;
       const maxInFlightBatches = 2;
-      const configFile = join(s.base, 'kiver.yaml');
-      writeFileSync(
-        configFile,
-        [
-          'kafka:',
-          `  brokers: [${brokers.join(', ')}]`,
-          kafkaClientYaml,
-          `  topic: ${s.topic}`,
-          'collector:',
-          `  roots: [${s.root}]`,
-          '  include: ["*.log"]',
-          `  checkpoint_dir: ${join(s.base, 'state')}`,
-          // The periodic write is far apart: only the writes after acknowledgements keep the
-          // window of re-sent events small.
-          '  checkpoint_interval_ms: 10000',
-          '  batch_linger_ms: 20',
-          `  batch_max_events: ${batchMaxEvents}`,
-          `  max_in_flight_batches: ${maxInFlightBatches}`,
-          'metrics:',
-          "  listen: ''",
-        ].join('\n'),
-      );
+      const configFile = writeConfig(brokers, s, [
+        // The periodic write is far apart: only the writes after acknowledgements keep the
+        // window of re-sent events small.
+        'checkpoint_interval_ms: 10000',
+        `batch_max_events: ${batchMaxEvents}`,
+        `max_in_flight_batches: ${maxInFlightBatches}`,
+      ]);
       const f = join(s.root, 'k.log');
       let n = 0;
       const writeSome = (count: number) => {

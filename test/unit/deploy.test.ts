@@ -9,9 +9,7 @@ import { join } from 'node:path';
 import { parseAllDocuments, parse } from 'yaml';
 import { commandNames } from '../../src/cli/main.js';
 import { loadConfig } from '../../src/config/index.js';
-import { collectorMetrics } from '../../src/collector/collector-metrics.js';
-import { createNormalizerMetrics } from '../../src/normalizer/metrics.js';
-import { createRegistry } from '../../src/observability/metrics-server.js';
+import { registeredMetrics } from '../helpers/registered-metrics.js';
 
 const root = new URL('../../', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
@@ -97,15 +95,7 @@ test('Kubernetes manifests parse and run real sub-commands with a valid configur
 });
 
 test('the Grafana dashboard queries only metrics the code registers', async () => {
-  const registry = createRegistry();
-  collectorMetrics(registry, {
-    filesWatched: () => 0,
-    filesOpen: () => 0,
-    inFlightBytes: () => 0,
-    kafkaUp: () => true,
-    lags: () => [],
-  });
-  createNormalizerMetrics(registry);
+  const { registry } = registeredMetrics();
   const registered = new Set((await registry.getMetricsAsJSON()).map((m) => m.name));
   const dashboard = JSON.parse(read('deploy/grafana/kiver-logs.json')) as {
     panels: { targets: { expr: string }[] }[];
