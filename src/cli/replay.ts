@@ -105,13 +105,14 @@ export async function run(argv: string[]): Promise<number> {
       logger,
       signal: controller.signal,
       planned: (plan, tally: ReplayTally) => {
+        const reading = Date.now();
         process.stderr.write(
           `replaying ${describeWindow(args.window)} of ${plan.topic}: up to ${plan.total.toLocaleString('en-US')} records in ${plan.ranges.length} partition(s)\n`,
         );
         progress = new ProgressLine(process.stderr, () => ({
-          read: tally.summary().records,
+          done: tally.settledRecords,
           total: plan.total,
-          elapsedMs: Date.now() - started,
+          elapsedMs: Date.now() - reading,
           reachable: tally.reachable,
         }));
         progress.start();

@@ -1,11 +1,12 @@
 /**
- * The replay's progress line on a terminal: a bar, records read of the total, the rate and the
+ * The replay's progress line on a terminal: a bar, records done of the total, the rate and the
  * time remaining, redrawn in place a few times a second. On anything but a TTY nothing is
  * drawn (logs and pipes get the summary only).
  */
 
 export interface ProgressState {
-  read: number;
+  /** Records whose events are all indexed, already present or dead-lettered. */
+  done: number;
   total: number;
   elapsedMs: number;
   /** False while Elasticsearch does not answer: the bulk driver is waiting it out. */
@@ -24,15 +25,15 @@ function duration(seconds: number): string {
 
 export function formatProgress(p: ProgressState): string {
   // `total` counts offsets, an upper bound on records: never show more than 100 %.
-  const fraction = p.total === 0 ? 1 : Math.min(1, p.read / p.total);
+  const fraction = p.total === 0 ? 1 : Math.min(1, p.done / p.total);
   const filled = Math.round(fraction * BAR);
-  const rate = p.elapsedMs > 0 ? (p.read * 1000) / p.elapsedMs : 0;
-  const remaining = rate > 0 ? (p.total - p.read) / rate : Infinity;
+  const rate = p.elapsedMs > 0 ? (p.done * 1000) / p.elapsedMs : 0;
+  const remaining = rate > 0 ? (p.total - p.done) / rate : Infinity;
   const n = (v: number): string => v.toLocaleString('en-US');
   const wait = p.reachable ? '' : '  (Elasticsearch unreachable, waiting)';
   return (
     `[${'#'.repeat(filled)}${'.'.repeat(BAR - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}%` +
-    `  ${n(p.read)}/${n(p.total)} records  ${n(Math.round(rate))}/s  ${duration(Math.max(0, remaining))} left${wait}`
+    `  ${n(p.done)}/${n(p.total)} records  ${n(Math.round(rate))}/s  ${duration(Math.max(0, remaining))} left${wait}`
   );
 }
 

@@ -17,6 +17,8 @@ export interface ReaderOptions {
   topic: string;
   maxBytesPerPartition: number;
   maxBytes: number;
+  /** Records of a batch are all in Elasticsearch or the dead-letter topic (for the progress line). */
+  settled?(records: number): void;
 }
 
 export class ReplayReader {
@@ -108,6 +110,7 @@ export class ReplayReader {
         },
       );
       if (!settlement.complete) return;
+      this.options.settled?.(inRange.length);
       resolveOffset(batch.lastOffset());
       this.#next.set(batch.partition, next);
       if (done) this.#finish(batch.partition);

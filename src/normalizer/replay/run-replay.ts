@@ -97,7 +97,12 @@ export async function runReplay(
     };
     const reader = new ReplayReader(
       kafka,
-      { groupId: plan.groupId, topic: plan.topic, ...fetchBounds(n.bulk_max_bytes) },
+      {
+        groupId: plan.groupId,
+        topic: plan.topic,
+        ...fetchBounds(n.bulk_max_bytes),
+        settled: (records) => (tally.settledRecords += records),
+      },
       ranges,
       context,
       logger,

@@ -35,8 +35,9 @@ export class ReplayTally implements WorkerEvents {
     skipped: 0,
     parseFailures: 0,
   };
-  /** Last known reachability, for the progress line. */
+  /** For the progress line: last known reachability, records whose every event is settled. */
   reachable = true;
+  settledRecords = 0;
 
   summary(): ReplaySummary {
     return { ...this.#s, dropped: this.#s.dropped - this.#s.skipped };

@@ -251,24 +251,24 @@ test('the summary names every count; the optional lines only when non-zero', () 
 
 test('the progress line: bar, counts, rate and time left', () => {
   assert.equal(
-    formatProgress({ read: 2500, total: 10_000, elapsedMs: 5000, reachable: true }),
+    formatProgress({ done: 2500, total: 10_000, elapsedMs: 5000, reachable: true }),
     '[######..................]  25%  2,500/10,000 records  500/s  15s left',
   );
   assert.match(
-    formatProgress({ read: 0, total: 10, elapsedMs: 0, reachable: false }),
+    formatProgress({ done: 0, total: 10, elapsedMs: 0, reachable: false }),
     /\? left {2}\(Elasticsearch unreachable, waiting\)$/,
   );
   assert.match(
-    formatProgress({ read: 10, total: 10, elapsedMs: 1000, reachable: true }),
+    formatProgress({ done: 10, total: 10, elapsedMs: 1000, reachable: true }),
     /^\[#{24}\] 100%.* 0s left$/,
   );
-  assert.match(formatProgress({ read: 1, total: 7201, elapsedMs: 1000, reachable: true }), / 2h00m left$/);
+  assert.match(formatProgress({ done: 1, total: 7201, elapsedMs: 1000, reachable: true }), / 2h00m left$/);
 });
 
 test('the progress line is redrawn on a TTY only, and ends its line when stopped', () => {
   mock.timers.enable({ apis: ['setInterval'] });
   try {
-    const state = () => ({ read: 1, total: 2, elapsedMs: 1000, reachable: true });
+    const state = () => ({ done: 1, total: 2, elapsedMs: 1000, reachable: true });
     const tty: string[] = [];
     const line = new ProgressLine({ isTTY: true, write: (t) => tty.push(t) }, state, 250);
     line.start();
