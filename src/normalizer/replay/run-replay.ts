@@ -66,7 +66,10 @@ export async function runReplay(
   // Pipelines first: a bad pipeline file must fail before anything connects.
   const engine = filterByDataset(await loadEngine(n), request.datasets, () => tally.skipped());
   const client: Client = createElasticsearchClient(config.elasticsearch);
-  const kafka: Kafka = createKafka(config.kafka, logger);
+  // kafkajs logs every failed connection attempt as an error; a one-shot command ends with one
+  // sentence for those instead (connectKafka), so its lines show only when debugging.
+  const kafkaLogger = logger.isLevelEnabled('debug') ? logger : logger.child({}, { level: 'fatal' });
+  const kafka: Kafka = createKafka(config.kafka, kafkaLogger);
   const admin = kafka.admin();
   let deadLetters: DeadLetterWriter | undefined;
   try {
