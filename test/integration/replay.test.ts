@@ -10,7 +10,9 @@ import type { Client } from '@elastic/elasticsearch';
 import { silentLogger } from '../../src/observability/logger.js';
 import { startWorker } from '../../src/normalizer/index.js';
 import type { ReplaySummary } from '../../src/normalizer/replay/tally.js';
+import { RawRecordCodec } from '../../src/schema/raw-record.js';
 import { runKiver } from '../helpers/cli.js';
+import { packRuns } from '../helpers/runs.js';
 import { ensureStack, waitFor, type StackEndpoints } from '../helpers/stack.js';
 import {
   cleanUp,
@@ -194,5 +196,61 @@ test(
       [],
       'the replay groups are removed',
     );
+  },
+);
+
+test(
+  'a range that ends in a transaction marker is finished, not waited on',
+  { timeout: 120_000 },
+  async () => {
+    // Collectors do not write transactions, but a raw topic fed by another producer may end in
+    // a commit marker: a control record that kafkajs never hands to eachBatch.
+    const txNames = uniqueNames('replay-tx');
+    await createTopics(stack.brokers, [{ name: txNames.topic, partitions: 1 }]);
+    const codec = new RawRecordCodec();
+    const marker = `mk${txNames.namespace.replace(/_/g, '')}`;
+    const producer = kafkaFor(stack.brokers).producer({
+      transactionalId: txNames.group,
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    await producer.connect();
+    try {
+      const tx = await producer.transaction();
+      const runs = packRuns(
+        Array.from({ length: 50 }, (_, i) => rawRecord(marker, i)),
+        RUN_LENGTH,
+      );
+      await tx.send({
+        topic: txNames.topic,
+        // Sent two hours ago, committed now: the marker's timestamp is the only one in the last hour.
+        messages: runs.map((r) => ({
+          key: 'k',
+          value: codec.encode(r),
+          headers: { ...codec.headers },
+          timestamp: String(Date.now() - 2 * HOUR),
+        })),
+      });
+      await tx.commit();
+    } finally {
+      await producer.disconnect();
+    }
+    const txSets = settings(txNames, stack.brokers, stack.esUrl, pipelinesDir);
+    const replayTx = async (from: string): Promise<ReplaySummary> => {
+      const args = ['replay', '--from', from, '--json', ...txSets.flatMap((s) => ['--set', s])];
+      const result = await runKiver(args, { timeoutMs: 60_000 });
+      assert.equal(result.code, 0, `replay --from ${from}: ${result.stderr}`);
+      return JSON.parse(result.stdout) as ReplaySummary;
+    };
+    try {
+      const all = await replayTx('3h');
+      assert.deepEqual([all.records, all.indexed], [50 / RUN_LENGTH, 50]);
+      // Only the commit marker is in the window: a batch kafkajs never shows to eachBatch.
+      const markerOnly = await replayTx('1h');
+      assert.deepEqual([markerOnly.records, markerOnly.indexed], [0, 0]);
+    } finally {
+      await cleanUp(es, txNames.namespace);
+      await deleteTopics(stack.brokers, [txNames.topic]);
+    }
   },
 );

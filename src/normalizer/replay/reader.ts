@@ -51,6 +51,13 @@ export class ReplayReader {
     this.#consumer.on(this.#consumer.events.GROUP_JOIN, () => {
       if (++this.#joins > 1) this.#seekAll();
     });
+    // kafkajs skips eachBatch for a batch of control records only (a transaction's end): if
+    // one closes a range, this is the only sign that the range is read.
+    this.#consumer.on(this.#consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      const range = this.#ranges.get(payload.partition);
+      if (payload.batchSize !== 0 || !range || !this.#next.has(payload.partition)) return;
+      if (BigInt(payload.lastOffset) + 1n >= range.end) this.#finish(payload.partition);
+    });
   }
 
   /** Resolves when every range is read, or when `abort()` was called (the batch in hand ends first). */
