@@ -2,7 +2,7 @@
  * `kiver replay`: re-index a time window of the raw topic into Elasticsearch (after a pipeline
  * fix, or to restore deleted documents). Prints a progress line on a terminal and a summary.
  */
-import { configFromArgs, configHelp, configOptions } from '../config/index.js';
+import { configFromArgs, configHelp, configOptions, type KiverConfig } from '../config/index.js';
 import { parseTimeMs } from '../config/time.js';
 import { createLogger } from '../observability/logger.js';
 import { checkWindow, type ReplayWindow } from '../normalizer/replay/plan.js';
@@ -23,9 +23,9 @@ pipeline fix, delete them first (for example with _delete_by_query on the same t
 The workers' consumer group and its offsets are not touched (the replay reads as a group of
 its own, normalizer.group_id + '.replay-...', and commits nothing).
 
-  -f, --from WHEN        start (inclusive): 15m, 2h, 3d ago (or -2h), today, yesterday (UTC
+      --from WHEN        start (inclusive): 15m, 2h, 3d ago (or -2h), today, yesterday (UTC
                          midnight), or an ISO time such as 2026-11-25T08:00:00Z (required)
-  -t, --to WHEN          end (exclusive), same forms (default: what the topic holds at start)
+      --to WHEN          end (exclusive), same forms (default: what the topic holds at start)
   -d, --dataset NAME     only documents of this event.dataset, * wildcards allowed (repeatable)
       --json             the summary as one JSON object on stdout
 ${configHelp}
@@ -36,21 +36,20 @@ export interface ReplayArgs {
   window: ReplayWindow;
   datasets: string[];
   json: boolean;
+  config: KiverConfig;
 }
 
 /** The command line as a replay request; `null` when --help was asked for (and printed). */
-export function parseReplayArgs(
-  argv: string[],
-  now: number,
-): (ReplayArgs & { config: ReturnType<typeof configFromArgs> }) | null {
+export function parseReplayArgs(argv: string[], now: number): ReplayArgs | null {
   const { values } = parseCommandArgs('replay', {
     args: argv,
     allowPositionals: false,
     strict: true,
     options: {
       ...configOptions,
-      from: { type: 'string', short: 'f' },
-      to: { type: 'string', short: 't' },
+      // No -f/-t: in `kiver search`, -f is --follow.
+      from: { type: 'string' },
+      to: { type: 'string' },
       dataset: { type: 'string', short: 'd', multiple: true },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },

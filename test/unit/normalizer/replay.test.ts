@@ -18,6 +18,7 @@ import { formatProgress, ProgressLine } from '../../../src/normalizer/replay/pro
 import { replayGroupId } from '../../../src/normalizer/replay/run-replay.js';
 import { formatSummary, ReplayTally } from '../../../src/normalizer/replay/tally.js';
 import { RawRecordCodec, type RawRecord } from '../../../src/schema/raw-record.js';
+import { runKiver } from '../../helpers/cli.js';
 
 const now = Date.parse('2026-11-25T12:34:56.000Z');
 
@@ -293,4 +294,31 @@ test("the replay's group is never the workers' group", () => {
   const id = replayGroupId('kiver-normalizer', now);
   assert.notEqual(id, 'kiver-normalizer');
   assert.match(id, /^kiver-normalizer\.replay-[0-9a-z]+-\d+$/);
+});
+
+test('kiver replay: a bad time or an inverted window is one line on stderr and exit code 2', async () => {
+  // Refused before anything connects: the brokers named here do not exist.
+  const sets = ['--set', 'kafka.brokers=127.0.0.1:1', '--set', 'elasticsearch.url=http://127.0.0.1:1'];
+  const bad = await runKiver(['replay', '--from', 'soon', ...sets]);
+  assert.equal(bad.code, 2);
+  assert.equal(
+    bad.stderr,
+    "kiver replay: --from 'soon' is not a time. Use a duration ago such as 15m, 2h or 3d, yesterday, today, or an ISO time such as 2026-11-25T08:00:00Z.\n",
+  );
+  const inverted = await runKiver([
+    'replay',
+    '--from',
+    '2026-11-25T10:00:00Z',
+    '--to',
+    '2026-11-25T09:00:00Z',
+    ...sets,
+  ]);
+  assert.equal(inverted.code, 2);
+  assert.match(
+    inverted.stderr,
+    /^kiver replay: --to \(2026-11-25T09:00:00\.000Z\) is not after --from .*\n$/,
+  );
+  const help = await runKiver(['replay', '--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /^usage: kiver replay --from WHEN/);
 });
