@@ -16,9 +16,9 @@ import { UsageError, ServiceUnavailableError } from '../errors.js';
 import { formatHitLine, type Hit } from '../search/format.js';
 import { searchOnce } from '../search/run-search.js';
 import { writeDemoTree } from '../stack/demo-tree.js';
-import { stackDown, stackUp } from '../stack/index.js';
+import { stackDown, stackUp, type StackOptions } from '../stack/index.js';
 import { parseCommandArgs } from './args.js';
-import { stackOptionSpec, stackOptionsFrom } from './stack.js';
+import { parseStackArgs } from './stack.js';
 
 const help = `usage: npm run demo [-- --stop] [-- --keep] [-- --rounds N] [-- --dir D --kafka-port N --es-port N]
 
@@ -34,6 +34,21 @@ keeps running afterwards so that those commands work; 'kiver stack down' stops i
       --dir D, --kafka-port N, --es-port N, --timeout S
                    which stack, as for 'kiver stack up'
 `;
+
+/** The options that pick the stack; `kiver stack` parses them (one set of rules and derived ports). */
+const STACK_OPTIONS = {
+  dir: { type: 'string' },
+  'kafka-port': { type: 'string' },
+  'es-port': { type: 'string' },
+  timeout: { type: 'string' },
+} as const;
+
+function demoStackOptions(values: Partial<Record<keyof typeof STACK_OPTIONS, string>>): StackOptions {
+  const argv = Object.entries(values).flatMap(([name, value]) =>
+    name in STACK_OPTIONS && typeof value === 'string' ? [`--${name}`, value] : [],
+  );
+  return parseStackArgs(['up', ...argv]).options;
+}
 
 /** The entry every suggested command starts with (the demo runs from the repository). */
 export const KIVER = 'npx tsx src/cli/main.ts';
@@ -102,7 +117,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs('demo', {
     args: argv,
     options: {
-      ...stackOptionSpec,
+      ...STACK_OPTIONS,
       keep: { type: 'boolean' },
       stop: { type: 'boolean' },
       rounds: { type: 'string' },
@@ -123,7 +138,7 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   say('1/5  starting Kafka and Elasticsearch (kiver stack up; the first run downloads them with Maven)...');
-  const stackOptions = stackOptionsFrom(values);
+  const stackOptions = demoStackOptions(values);
   const stack = await stackUp({ ...stackOptions, log: (line) => process.stderr.write(`     ${line}\n`) });
   say(
     `     Kafka ${stack.brokers.join(',')}, Elasticsearch ${stack.esUrl}${stack.alreadyRunning ? ' (already running)' : ''}`,

@@ -43,23 +43,33 @@ function port(value: string | undefined, flag: string): number | undefined {
   return n;
 }
 
-/** The options that say which stack: `kiver stack` and `kiver demo` take them alike. */
-export const stackOptionSpec = {
-  dir: { type: 'string' },
-  'kafka-port': { type: 'string' },
-  'es-port': { type: 'string' },
-  timeout: { type: 'string' },
-} as const;
-
-export interface StackOptionValues {
-  dir?: string | undefined;
-  'kafka-port'?: string | undefined;
-  'es-port'?: string | undefined;
-  timeout?: string | undefined;
-}
-
-/** Pure: the parsed --dir, --kafka-port, --es-port and --timeout as stack options. */
-export function stackOptionsFrom(values: StackOptionValues): StackOptions {
+/** Pure: argv -> what to do. Derived ports keep one flag per service, as the help says. */
+export function parseStackArgs(argv: string[]): ParsedStackArgs {
+  const parsed = parseCommandArgs('stack', {
+    args: argv,
+    options: {
+      dir: { type: 'string' },
+      'kafka-port': { type: 'string' },
+      'es-port': { type: 'string' },
+      timeout: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  const { values, positionals } = parsed;
+  if (values.help) return { command: undefined, options: {}, json: false, help: true };
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      positionals.length === 0 ? 'Missing sub-command.' : `Too many arguments: ${positionals.join(' ')}.`,
+      "Use 'kiver stack up', 'kiver stack down' or 'kiver stack status'.",
+    );
+  }
+  const command = positionals[0];
+  if (command !== 'up' && command !== 'down' && command !== 'status') {
+    throw new UsageError(`Unknown sub-command '${command}'.`, "Use 'up', 'down' or 'status'.");
+  }
   const options: StackOptions = {};
   if (values.dir !== undefined) {
     if (values.dir.trim() === '') throw new UsageError('--dir must not be empty.');
@@ -84,34 +94,6 @@ export function stackOptionsFrom(values: StackOptionValues): StackOptions {
       throw new UsageError(`--timeout must be a positive number of seconds, not '${values.timeout}'.`);
     options.timeoutMs = Math.round(s * 1000);
   }
-  return options;
-}
-
-/** Pure: argv -> what to do. Derived ports keep one flag per service, as the help says. */
-export function parseStackArgs(argv: string[]): ParsedStackArgs {
-  const parsed = parseCommandArgs('stack', {
-    args: argv,
-    options: {
-      ...stackOptionSpec,
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-    allowPositionals: true,
-  });
-  const { values, positionals } = parsed;
-  if (values.help) return { command: undefined, options: {}, json: false, help: true };
-  if (positionals.length !== 1) {
-    throw new UsageError(
-      positionals.length === 0 ? 'Missing sub-command.' : `Too many arguments: ${positionals.join(' ')}.`,
-      "Use 'kiver stack up', 'kiver stack down' or 'kiver stack status'.",
-    );
-  }
-  const command = positionals[0];
-  if (command !== 'up' && command !== 'down' && command !== 'status') {
-    throw new UsageError(`Unknown sub-command '${command}'.`, "Use 'up', 'down' or 'status'.");
-  }
-  const options = stackOptionsFrom(values);
   return { command, options, json: values.json === true, help: false };
 }
 

@@ -5,7 +5,7 @@
  */
 import type { Client } from '@elastic/elasticsearch';
 import type { Kafka } from 'kafkajs';
-import type { KiverConfig, NormalizerConfig } from '../config/types.js';
+import type { KafkaConfig, KiverConfig, NormalizerConfig } from '../config/types.js';
 import { ServiceUnavailableError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { DeadLetterWriter } from './dead-letter.js';
@@ -45,14 +45,14 @@ export function createDeadLetterWriter(kafka: Kafka, config: KiverConfig, logger
 }
 
 /** Runs a first connection; a kafkajs failure becomes the one-sentence "not reachable" error. */
-export async function connectKafka(connect: () => Promise<void>, brokers: readonly string[]): Promise<void> {
+export async function connectKafka(connect: () => Promise<void>, kafka: KafkaConfig): Promise<void> {
   try {
     await connect();
   } catch (error) {
     const name = (error as Error)?.name ?? '';
     if (name.startsWith('KafkaJS')) {
       throw new ServiceUnavailableError(
-        `Kafka at ${brokers.join(',')} is not reachable (${(error as Error).message}).`,
+        `Kafka at ${kafka.brokers.join(',')} is not reachable (${(error as Error).message}).`,
         'Start it with `kiver stack up` or set kafka.brokers.',
         { cause: error },
       );

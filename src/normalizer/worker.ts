@@ -60,7 +60,7 @@ export async function startWorker(config: KiverConfig, options: WorkerOptions): 
     const setup = await setUpIndexing(client, config.elasticsearch, logger);
     kafka = createKafka(config.kafka, logger);
     deadLetters = createDeadLetterWriter(kafka, config, logger);
-    await connectKafka(() => deadLetters!.connect(), config.kafka.brokers);
+    await connectKafka(() => deadLetters!.connect(), config.kafka);
     const events = {
       ...metrics,
       reachability: (reachable: boolean) => {
@@ -107,9 +107,9 @@ export async function startWorker(config: KiverConfig, options: WorkerOptions): 
     const topicKafka = kafka;
     await connectKafka(
       () => waitForTopic(topicKafka, config.kafka.topic, logger, c.abortSignal),
-      config.kafka.brokers,
+      config.kafka,
     );
-    await connectKafka(() => c.start(), config.kafka.brokers);
+    await connectKafka(() => c.start(), config.kafka);
     logger.info(
       { group: n.group_id, topic: config.kafka.topic, metrics: server?.url ?? null },
       'normalizer started',

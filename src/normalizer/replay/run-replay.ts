@@ -74,7 +74,7 @@ export async function runReplay(
   let deadLetters: DeadLetterWriter | undefined;
   try {
     const setup = await setUpIndexing(client, config.elasticsearch, logger);
-    await connectKafka(() => admin.connect(), config.kafka.brokers);
+    await connectKafka(() => admin.connect(), config.kafka);
     const ranges = await findRanges(admin, config.kafka.topic, request.window);
     const plan: ReplayPlan = {
       topic: config.kafka.topic,
@@ -85,7 +85,7 @@ export async function runReplay(
     hooks.planned?.(plan, tally);
     if (ranges.length === 0) return { plan, summary: tally.summary(), interrupted: false };
     deadLetters = createDeadLetterWriter(kafka, config, logger);
-    await connectKafka(() => deadLetters!.connect(), config.kafka.brokers);
+    await connectKafka(() => deadLetters!.connect(), config.kafka);
     const context: BatchContext = {
       codec: new RawRecordCodec(),
       engine,
@@ -113,7 +113,7 @@ export async function runReplay(
     const onAbort = (): void => reader.abort();
     hooks.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      await connectKafka(() => reader.read(), config.kafka.brokers);
+      await connectKafka(() => reader.read(), config.kafka);
     } finally {
       hooks.signal?.removeEventListener('abort', onAbort);
     }

@@ -72,6 +72,7 @@ export class ReplayTally implements WorkerEvents {
   }
   // The worker's gauges and histograms have no place in a one-off run's summary.
   lag(): void {}
+  assigned(): void {}
   endToEndDelay(): void {}
   paused(): void {}
   requestCompleted(): void {}
