@@ -19,11 +19,11 @@ before(async () => {
 
 /**
  * Which stack the demo must use: the default one when the tests started it, else the one in
- * KIVER_TEST_STACK_DIR (the demo's `up` reads that folder's state; without it the default
+ * KIVER_STACK_DIR (the demo's `up` reads that folder's state; without it the default
  * folder could name another stack). `null`: the tests point at a cluster the demo cannot name.
  */
 function stackArgs(): string[] | null {
-  const dir = process.env.KIVER_TEST_STACK_DIR;
+  const dir = process.env.KIVER_STACK_DIR;
   if (!process.env.KIVER_KAFKA__BROKERS && !process.env.KIVER_ELASTICSEARCH__URL) return [];
   if (!dir) return null;
   const kafkaPort = stack.brokers[0]!.split(':').pop()!;
@@ -36,9 +36,7 @@ test(
   async (t) => {
     const args = stackArgs();
     if (args === null) {
-      t.skip(
-        'KIVER_ variables name a cluster without KIVER_TEST_STACK_DIR: the demo cannot start or find it',
-      );
+      t.skip('KIVER_ variables name a cluster without KIVER_STACK_DIR: the demo cannot start or find it');
       return;
     }
     // A shell without KIVER_ settings: a plain `kiver search` would look at the defaults.
@@ -68,7 +66,7 @@ test(
         assert.ok(shown && Number(shown[1]) > 0, `${line} found nothing:\n${result.stderr}`);
       }
     }
-    const dir = process.env.KIVER_TEST_STACK_DIR;
+    const dir = process.env.KIVER_STACK_DIR;
     const status = await stackStatus(dir ? { dir } : {});
     assert.ok(status.healthy, 'the stack still runs and answers');
   },
