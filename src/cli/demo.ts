@@ -2,7 +2,8 @@
  * `kiver demo` (`npm run demo`): the whole pipeline on this machine. Starts the local stack,
  * runs one collector and two normalizer workers as child processes, writes a realistic log
  * tree while they run, waits until every event is searchable, prints a unified search and
- * stops what it started (unless --keep).
+ * the `kiver search` commands to go further. The stack stays up afterwards so that those
+ * commands work (--stop stops it); the collector and workers are stopped.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -10,24 +11,78 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { createElasticsearchClient, createKafka } from '../config/clients.js';
-import { configFrom } from '../config/index.js';
+import { configFrom, loadConfig } from '../config/index.js';
 import { UsageError, ServiceUnavailableError } from '../errors.js';
 import { formatHitLine, type Hit } from '../search/format.js';
 import { searchOnce } from '../search/run-search.js';
 import { writeDemoTree } from '../stack/demo-tree.js';
-import { stackDown, stackUp } from '../stack/index.js';
+import { stackDown, stackUp, type StackOptions } from '../stack/index.js';
 import { parseCommandArgs } from './args.js';
+import { parseStackArgs } from './stack.js';
 
-const help = `usage: npm run demo [-- --keep] [-- --rounds N]
+const help = `usage: npm run demo [-- --stop] [-- --keep] [-- --rounds N] [-- --dir D --kafka-port N --es-port N]
 
 Starts Kafka and Elasticsearch (kiver stack up), a collector and two normalizer workers,
 writes a container log tree of Java services, Ceph, etcd, syslog and netplugin logs into a
-temporary folder, waits until every line is searchable, and prints every error of the last
-five minutes across all components.
+temporary folder, waits until every line is searchable, prints every error of the last
+five minutes across all components, and the kiver search commands to go further. The stack
+keeps running afterwards so that those commands work; 'kiver stack down' stops it.
 
-      --keep       leave the stack, the log tree and the index running/in place afterwards
+      --stop       stop the stack afterwards (if this demo started it)
+      --keep       also leave the log tree and its checkpoints in place
       --rounds N   rounds of log lines to write, one per second (default 20)
+      --dir D, --kafka-port N, --es-port N, --timeout S
+                   which stack, as for 'kiver stack up'
 `;
+
+/** The options that pick the stack; `kiver stack` parses them (one set of rules and derived ports). */
+const STACK_OPTIONS = {
+  dir: { type: 'string' },
+  'kafka-port': { type: 'string' },
+  'es-port': { type: 'string' },
+  timeout: { type: 'string' },
+} as const;
+
+function demoStackOptions(values: Partial<Record<keyof typeof STACK_OPTIONS, string>>): StackOptions {
+  const argv = Object.entries(values).flatMap(([name, value]) =>
+    name in STACK_OPTIONS && typeof value === 'string' ? [`--${name}`, value] : [],
+  );
+  return parseStackArgs(['up', ...argv]).options;
+}
+
+/** The entry every suggested command starts with (the demo runs from the repository). */
+export const KIVER = 'npx tsx src/cli/main.ts';
+
+export interface Suggestion {
+  args: string[];
+  note: string;
+}
+
+/**
+ * The searches the demo suggests. Each is run by test/integration/demo.test.ts against what the
+ * demo wrote, so a suggestion that finds nothing fails a test. `searchUrl` is where a plain
+ * `kiver search` in this shell would look (defaults and KIVER_ELASTICSEARCH__URL): when that is
+ * not the demo's Elasticsearch, every suggestion says where it is.
+ */
+export function demoSuggestions(esUrl: string, searchUrl: string): Suggestion[] {
+  const where = esUrl === searchUrl ? [] : ['--set', `elasticsearch.url=${esUrl}`];
+  return [
+    { args: ['search', '--dataset', 'ceph.*', ...where], note: 'one family' },
+    { args: ['search', '--level', 'error+', 'demo order', ...where], note: 'words in the message' },
+    { args: ['search', '--service', 'orders', '--json', ...where], note: 'whole ECS documents' },
+    {
+      args: ['search', '--host', 'demo-host', '--level', 'error+', '--since', '1d', ...where],
+      note: 'one host, a day back',
+    },
+  ];
+}
+
+/** A command line as it is typed into a POSIX shell. */
+export function shellLine(args: readonly string[]): string {
+  return [KIVER, ...args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`))].join(
+    ' ',
+  );
+}
 
 function say(line: string): void {
   process.stdout.write(line + '\n');
@@ -62,7 +117,9 @@ export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs('demo', {
     args: argv,
     options: {
+      ...STACK_OPTIONS,
       keep: { type: 'boolean' },
+      stop: { type: 'boolean' },
       rounds: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -81,7 +138,8 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   say('1/5  starting Kafka and Elasticsearch (kiver stack up; the first run downloads them with Maven)...');
-  const stack = await stackUp({ log: (line) => process.stderr.write(`     ${line}\n`) });
+  const stackOptions = demoStackOptions(values);
+  const stack = await stackUp({ ...stackOptions, log: (line) => process.stderr.write(`     ${line}\n`) });
   say(
     `     Kafka ${stack.brokers.join(',')}, Elasticsearch ${stack.esUrl}${stack.alreadyRunning ? ' (already running)' : ''}`,
   );
@@ -187,23 +245,25 @@ export async function run(argv: string[]): Promise<number> {
     for (const hit of result.hits as Hit[]) say('  ' + formatHitLine(hit, process.stdout.isTTY === true));
     say(`\n  ${result.hits.length} of ${result.total} errors shown.\n`);
     say('Query further:');
-    say("  npx tsx src/cli/main.ts search --since 15m --dataset 'ceph.*'          # one family");
-    say('  npx tsx src/cli/main.ts search --level warn+ "demo stock"             # words in the message');
-    say('  npx tsx src/cli/main.ts search --follow                               # new events as they come');
-    say('  npx tsx src/cli/main.ts search --json --service orders | jq .           # whole ECS documents');
+    const searchUrl = loadConfig({ env: process.env }).elasticsearch.url;
+    const suggestions = demoSuggestions(stack.esUrl, searchUrl);
+    const width = Math.max(...suggestions.map((x) => shellLine(x.args).length));
+    for (const x of suggestions) say(`  ${shellLine(x.args).padEnd(width)}  # ${x.note}`);
     say('  Kibana: create the data view logs-* on this Elasticsearch.');
     return 0;
   } finally {
     await Promise.all(children.map((c) => stopChild(c, 15_000)));
     await client.close();
-    if (values.keep) {
-      say(`\nKept: the stack (kiver stack down stops it) and the log tree in ${work}.`);
+    if (values.keep) say(`\nKept: the log tree and its checkpoints in ${work}.`);
+    else await rm(work, { recursive: true, force: true });
+    if (values.stop && !stack.alreadyRunning) {
+      say('\nStopping the stack...');
+      await stackDown(stackOptions);
     } else {
-      await rm(work, { recursive: true, force: true });
-      if (!stack.alreadyRunning) {
-        say('\nStopping the stack (use --keep to leave it running)...');
-        await stackDown({});
-      }
+      const down = shellLine(['stack', 'down', ...(values.dir === undefined ? [] : ['--dir', values.dir])]);
+      say(
+        `\nThe stack keeps running${stack.alreadyRunning ? ' (it was running before the demo)' : ''}; stop it with: ${down}`,
+      );
     }
   }
 }

@@ -36,6 +36,10 @@ const commands: Record<string, CommandEntry> = {
     summary: "'stack up|down|status': a local Kafka and Elasticsearch",
     load: () => import('./stack.js'),
   },
+  replay: {
+    summary: 're-index a time range of the raw topic (after a pipeline fix)',
+    load: () => import('./replay.js'),
+  },
   check: { summary: 'validate a configuration and the pipelines', load: () => import('./check.js') },
   demo: {
     summary: 'start everything, write a realistic log tree, search it',

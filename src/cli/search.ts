@@ -21,7 +21,7 @@ message (simple query syntax: words must all match, "quoted phrase", -excluded, 
       --host NAME        host.name (repeatable)
       --service NAME     service.name (repeatable)
       --container ID     container.id (repeatable)
-  -s, --since WHEN       15m, 2h, 3d ago or an ISO time (default 1h)
+  -s, --since WHEN       15m, 2h, 3d ago, today, yesterday (UTC) or an ISO time (default 1h)
   -u, --until WHEN       upper bound, same forms
   -n, --size N           most events shown (default 50, at most 10000)
   -f, --follow           keep printing new events as they are indexed (Ctrl-C stops)

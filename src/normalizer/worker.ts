@@ -7,16 +7,12 @@ import type { Client } from '@elastic/elasticsearch';
 import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { KiverConfig } from '../config/types.js';
-import { ServiceUnavailableError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { createRegistry, startMetricsServer, type MetricsServer } from '../observability/metrics-server.js';
 import { isHealthy } from '../observability/health.js';
-import { loadPipelineSet } from './pipeline/index.js';
 import { RawRecordCodec } from '../schema/raw-record.js';
 import { NormalizerConsumer } from './consumer.js';
-import { DeadLetterWriter } from './dead-letter.js';
-import { BulkIndexer } from './indexer/bulk.js';
-import { ElasticsearchBulkTransport } from './indexer/es-transport.js';
+import type { DeadLetterWriter } from './dead-letter.js';
 import { createElasticsearchClient } from '../config/clients.js';
 import { setUpIndexing, type IndexSetup } from './indexer/setup.js';
 import { createKafka } from './kafka-client.js';
@@ -24,6 +20,7 @@ import { waitForTopic } from './topic-wait.js';
 import { createNormalizerMetrics, type NormalizerMetrics } from './metrics.js';
 import { WorkerHealth } from './health.js';
 import type { Engine } from './pipeline-port.js';
+import { connectKafka, createBulkIndexer, createDeadLetterWriter, loadEngine } from './parts.js';
 
 const MiB = 1024 * 1024;
 
@@ -58,13 +55,7 @@ export async function startWorker(config: KiverConfig, options: WorkerOptions): 
   const { logger } = options;
   const n = config.normalizer;
   // Pipelines first: a bad pipeline file must fail before anything connects.
-  const engine =
-    options.engine ??
-    (await loadPipelineSet(options.pipelinesDir ?? n.pipelines_dir, {
-      timezone: n.timezone,
-      keepEventOriginal: n.keep_event_original,
-      maxMessageBytes: n.max_message_bytes,
-    }));
+  const engine = options.engine ?? (await loadEngine(n, options.pipelinesDir ?? n.pipelines_dir));
   const registry = options.registry ?? createRegistry();
   const metrics = createNormalizerMetrics(registry);
   const client: Client = createElasticsearchClient(config.elasticsearch);
@@ -77,15 +68,8 @@ export async function startWorker(config: KiverConfig, options: WorkerOptions): 
     // one is refused before anything connects, as `kiver check --for normalize` refuses it.
     kafka = createKafka(config.kafka, logger);
     const setup = await setUpIndexing(client, config.elasticsearch, logger);
-    const backoff = { initialMs: n.retry_initial_ms, maxMs: n.retry_max_ms };
-    deadLetters = new DeadLetterWriter(kafka, config.kafka.dlq_topic, backoff, {
-      produceFailed: (error, attempt) =>
-        logger.warn(
-          { error: error.message, attempt, topic: config.kafka.dlq_topic },
-          'dead-letter produce failed; retrying',
-        ),
-    });
-    await connectKafka(() => deadLetters!.connect(), config.kafka.brokers);
+    deadLetters = createDeadLetterWriter(kafka, config, logger);
+    await connectKafka(() => deadLetters!.connect(), config.kafka);
     const health = new WorkerHealth({ groupId: n.group_id, maxLagRecords: n.health_max_lag_records });
     const events = {
       ...metrics,
@@ -104,13 +88,7 @@ export async function startWorker(config: KiverConfig, options: WorkerOptions): 
         health.assigned();
       },
     };
-    const indexer = new BulkIndexer(new ElasticsearchBulkTransport(client), {
-      maxBytes: n.bulk_max_bytes,
-      maxDocs: n.bulk_max_docs,
-      concurrency: n.bulk_concurrency,
-      backoff,
-      events,
-    });
+    const indexer = createBulkIndexer(client, n, events);
     consumer = new NormalizerConsumer(
       kafka,
       {
@@ -148,9 +126,9 @@ export async function startWorker(config: KiverConfig, options: WorkerOptions): 
     const topicKafka = kafka;
     await connectKafka(
       () => waitForTopic(topicKafka, config.kafka.topic, logger, c.abortSignal),
-      config.kafka.brokers,
+      config.kafka,
     );
-    await connectKafka(() => c.start(), config.kafka.brokers);
+    await connectKafka(() => c.start(), config.kafka);
     logger.info(
       { group: n.group_id, topic: config.kafka.topic, metrics: server?.url ?? null },
       'normalizer started',
@@ -180,22 +158,6 @@ export async function startWorker(config: KiverConfig, options: WorkerOptions): 
     await deadLetters?.disconnect().catch(() => undefined);
     await client.close().catch(() => undefined);
     await server?.close();
-    throw error;
-  }
-}
-
-async function connectKafka(connect: () => Promise<void>, brokers: readonly string[]): Promise<void> {
-  try {
-    await connect();
-  } catch (error) {
-    const name = (error as Error)?.name ?? '';
-    if (name.startsWith('KafkaJS')) {
-      throw new ServiceUnavailableError(
-        `Kafka at ${brokers.join(',')} is not reachable (${(error as Error).message}).`,
-        'Start it with `kiver stack up` or set kafka.brokers.',
-        { cause: error },
-      );
-    }
     throw error;
   }
 }

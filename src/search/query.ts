@@ -3,6 +3,7 @@
  * tested without a cluster.
  */
 import { UsageError } from '../errors.js';
+import { parseTime } from '../config/time.js';
 
 export interface SearchOptions {
   /** Free text, in simple_query_string syntax, matched against `message`. */
@@ -17,23 +18,6 @@ export interface SearchOptions {
   /** Upper bound of @timestamp (exclusive). */
   until?: string | undefined;
   size: number;
-}
-
-const RELATIVE = /^(\d+)(s|m|h|d)$/;
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** Reads `15m`, `2h`, `3d` (ago) or an ISO time; returns an ISO string. */
-export function parseTime(value: string, now: number, option: string): string {
-  const relative = RELATIVE.exec(value.trim());
-  if (relative) return new Date(now - Number(relative[1]) * UNIT_MS[relative[2]!]!).toISOString();
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) {
-    throw new UsageError(
-      `${option} '${value}' is not a time.`,
-      'Use a duration ago such as 15m, 2h or 3d, or an ISO time such as 2026-11-25T08:00:00Z.',
-    );
-  }
-  return new Date(ms).toISOString();
 }
 
 /** Level words accepted by --level, with what each means in the indexed data. */

@@ -159,6 +159,8 @@ export interface ProduceOptions {
   schemaVersion?: 1 | 2;
   /** Compress produce requests with this kafkajs codec (lz4 and zstd are registered first). */
   compression?: CompressionTypes;
+  /** Kafka timestamp (ms) of every message, as if a collector had sent them then. */
+  timestamp?: number;
 }
 
 export async function produce(
@@ -168,6 +170,7 @@ export async function produce(
   options: ProduceOptions = {},
 ): Promise<void> {
   const { batchSize = 500, runLength = 1, schemaVersion = 2, compression = CompressionTypes.None } = options;
+  const timestamp = options.timestamp === undefined ? {} : { timestamp: String(options.timestamp) };
   prepareKafkajs();
   const codec = schemaVersion === 1 ? new RawRecordCodec(loadSchemaVersions(), 1) : new RawRecordCodec();
   const messages: Message[] = [];
@@ -178,6 +181,7 @@ export async function produce(
         key: `${run.host}:${run.file.inode}`,
         value: codec.encode(run),
         headers: { ...codec.headers },
+        ...timestamp,
       });
     }
   };

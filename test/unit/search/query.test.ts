@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildSearchBody, expandLevels, parseTime } from '../../../src/search/query.js';
+import { buildSearchBody, expandLevels } from '../../../src/search/query.js';
+import { parseTime } from '../../../src/config/time.js';
 import { formatHitLine } from '../../../src/search/format.js';
 import { UsageError } from '../../../src/errors.js';
 
