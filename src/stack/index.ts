@@ -9,6 +9,14 @@ import { ensureArtifacts } from './artifacts.js';
 import { findEsServer, prepareEs, startEs } from './elasticsearch.js';
 import { findJavaInstalls, pickEsJava, pickKafkaJava } from './java.js';
 import { prepareKafka, startKafka } from './kafka.js';
+import {
+  kafkaListeners,
+  kafkaSecurityInfo,
+  prepareKafkaSecurity,
+  type KafkaListener,
+  type KafkaSecurityInfo,
+} from './kafka-security.js';
+import { tlsFiles } from './tls.js';
 import { defaultArtifactCacheDir, defaultStackDir, stackLayout, type StackLayout } from './layout.js';
 import { assertPortsFree, STACK_HOST, validatePort } from './ports.js';
 import {
@@ -26,12 +34,15 @@ import { ES_MIN_JAVA, ES_VERSION, KAFKA_MIN_JAVA, KAFKA_VERSION } from './versio
 
 export type { ClusterProbe } from './probe.js';
 export type { ProcessRecord, StopOutcome } from './process.js';
+export type { KafkaListener, KafkaSecurityInfo, KafkaUser } from './kafka-security.js';
 export { ES_VERSION, KAFKA_VERSION } from './versions.js';
 export { defaultStackDir, defaultArtifactCacheDir } from './layout.js';
 
 export const DEFAULT_PORTS = {
   kafkaPort: 9092,
   kafkaControllerPort: 9093,
+  kafkaSaslSslPort: 9094,
+  kafkaMtlsPort: 9095,
   esPort: 9200,
   esTransportPort: 9300,
 } as const;
@@ -49,6 +60,10 @@ export interface StackOptions {
   mavenRepoLocal?: string;
   kafkaPort?: number;
   kafkaControllerPort?: number;
+  /** Kafka's SASL_SSL listener (SCRAM-SHA-512 and PLAIN). The CLI uses --kafka-port + 2. */
+  kafkaSaslSslPort?: number;
+  /** Kafka's mutual-TLS listener (SSL, client certificate required). The CLI uses --kafka-port + 3. */
+  kafkaMtlsPort?: number;
   esPort?: number;
   esTransportPort?: number;
   /** Limit for `up` to reach readiness (and for waiting on another up/down). Default 180 s. */
@@ -74,6 +89,10 @@ export interface StackStatus {
   dir: string;
   logsDir: string;
   services: ServiceStatus[];
+  /** Kafka's client listeners: address and security protocol of each. */
+  kafkaListeners: KafkaListener[];
+  /** CA, client certificate and password files for the secured listeners. */
+  kafkaSecurity: KafkaSecurityInfo;
   /** Both services run and answer. */
   healthy: boolean;
 }
@@ -85,6 +104,8 @@ export interface StackUpResult {
   alreadyRunning: boolean;
   brokers: string[];
   esUrl: string;
+  kafkaListeners: KafkaListener[];
+  kafkaSecurity: KafkaSecurityInfo;
   kafka: { version: string; pid: number; javaHome: string; logFile: string };
   elasticsearch: { version: string; pids: number[]; javaHome: string; logFile: string; runtimeDir: string };
   probe: ClusterProbe | undefined;
@@ -102,6 +123,8 @@ interface Resolved {
   layout: StackLayout;
   kafkaPort: number;
   kafkaControllerPort: number;
+  kafkaSaslSslPort: number;
+  kafkaMtlsPort: number;
   esPort: number;
   esTransportPort: number;
   timeoutMs: number;
@@ -126,6 +149,11 @@ function resolveOptions(opts: StackOptions): Resolved {
       opts.kafkaControllerPort ?? DEFAULT_PORTS.kafkaControllerPort,
       'kafkaControllerPort',
     ),
+    kafkaSaslSslPort: validatePort(
+      opts.kafkaSaslSslPort ?? DEFAULT_PORTS.kafkaSaslSslPort,
+      'kafkaSaslSslPort',
+    ),
+    kafkaMtlsPort: validatePort(opts.kafkaMtlsPort ?? DEFAULT_PORTS.kafkaMtlsPort, 'kafkaMtlsPort'),
     esPort: validatePort(opts.esPort ?? DEFAULT_PORTS.esPort, '--es-port'),
     esTransportPort: validatePort(opts.esTransportPort ?? DEFAULT_PORTS.esTransportPort, 'esTransportPort'),
     timeoutMs,
@@ -201,6 +229,8 @@ function upResult(
     alreadyRunning,
     brokers: brokersOf(kafka.port),
     esUrl: esUrlOf(es.port),
+    kafkaListeners: kafkaListeners(kafka.port, kafka.secure),
+    kafkaSecurity: kafkaSecurityInfo(r.layout.dir, tlsFiles(r.layout.dir)),
     kafka: {
       version: KAFKA_VERSION,
       pid: kafka.process.pid,
@@ -250,6 +280,8 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackUpResult> {
     await assertPortsFree([
       { port: r.kafkaPort, role: 'Kafka client listener', flag: '--kafka-port' },
       { port: r.kafkaControllerPort, role: 'Kafka controller listener', flag: 'kafkaControllerPort' },
+      { port: r.kafkaSaslSslPort, role: 'Kafka SASL_SSL listener', flag: 'kafkaSaslSslPort' },
+      { port: r.kafkaMtlsPort, role: 'Kafka mutual-TLS listener', flag: 'kafkaMtlsPort' },
       { port: r.esPort, role: 'Elasticsearch HTTP', flag: '--es-port' },
       { port: r.esTransportPort, role: 'Elasticsearch transport', flag: 'esTransportPort' },
     ]);
@@ -262,11 +294,13 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackUpResult> {
     await ensureArtifacts(r.layout, { mavenRepoLocal: r.mavenRepoLocal, log: r.log });
     const artifactsMs = Date.now() - tA;
 
+    const securePorts = { saslSslPort: r.kafkaSaslSslPort, mtlsPort: r.kafkaMtlsPort };
     const kafkaInput = {
       layout: r.layout,
       java: kafkaJava,
       kafkaPort: r.kafkaPort,
       controllerPort: r.kafkaControllerPort,
+      secure: await prepareKafkaSecurity(r.layout.dir, kafkaJava, securePorts, r.log),
     };
     const esInput = { layout: r.layout, java: esJava, httpPort: r.esPort, transportPort: r.esTransportPort };
     await mkdir(r.layout.kafkaDir, { recursive: true });
@@ -281,6 +315,7 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackUpResult> {
         process: kafkaProc,
         port: r.kafkaPort,
         controllerPort: r.kafkaControllerPort,
+        secure: securePorts,
         javaHome: kafkaJava.home,
       };
       await writeState(r.layout.stateFile, state);
@@ -382,6 +417,8 @@ export async function stackStatus(opts: StackOptions = {}): Promise<StackStatus>
     dir: r.layout.dir,
     logsDir: r.layout.logsDir,
     services,
+    kafkaListeners: kafkaListeners(kafkaPort, state?.kafka?.secure),
+    kafkaSecurity: kafkaSecurityInfo(r.layout.dir, tlsFiles(r.layout.dir)),
     healthy: services.every((s) => s.running && s.answers),
   };
 }

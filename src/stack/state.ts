@@ -10,6 +10,8 @@ export interface KafkaState {
   process: ProcessRecord;
   port: number;
   controllerPort: number;
+  /** The SASL_SSL and mutual-TLS listeners' ports (absent in states written before they existed). */
+  secure?: { saslSslPort: number; mtlsPort: number };
   javaHome: string;
 }
 

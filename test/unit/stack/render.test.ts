@@ -3,6 +3,13 @@ import { test } from 'node:test';
 import { esZipPath, renderKafkaPom } from '../../../src/stack/artifacts.js';
 import { renderElasticsearchYml } from '../../../src/stack/elasticsearch.js';
 import { newClusterId, renderKafkaProperties } from '../../../src/stack/kafka.js';
+import {
+  PLAIN_USER,
+  SCRAM_USER,
+  kafkaListeners,
+  scramFormatArgs,
+} from '../../../src/stack/kafka-security.js';
+import { tlsFiles } from '../../../src/stack/tls.js';
 import { KAFKA_LOG4J_VERSION, KAFKA_SLF4J_BINDING, KAFKA_VERSION } from '../../../src/stack/versions.js';
 
 function props(text: string): Map<string, string> {
@@ -52,6 +59,57 @@ test('Kafka properties: one node, loopback, replication factor 1, no group join 
   assert.equal(p.get('group.initial.rebalance.delay.ms'), '0');
   assert.equal(p.get('log.dirs'), '/x/data');
   assert.ok(![...p.values()].some((v) => v.includes('localhost')), 'never localhost (Node prefers ::1)');
+});
+
+test('the secured listeners: SASL_SSL with SCRAM-SHA-512 and PLAIN, mutual TLS requiring a client certificate', () => {
+  const tls = tlsFiles('/s');
+  const secure = {
+    ports: { saslSslPort: 19094, mtlsPort: 19095 },
+    tls,
+    storePassword: 'store-pw',
+    passwords: new Map([
+      [SCRAM_USER, 'scram-pw'],
+      [PLAIN_USER, 'plain-pw'],
+    ]),
+  };
+  const p = props(
+    renderKafkaProperties({ kafkaPort: 19092, controllerPort: 19093, dataDir: '/x/data', secure }),
+  );
+  const listeners = 'PLAINTEXT://127.0.0.1:19092,SASL_SSL://127.0.0.1:19094,MTLS://127.0.0.1:19095';
+  assert.equal(p.get('listeners'), `${listeners},CONTROLLER://127.0.0.1:19093`);
+  assert.equal(p.get('advertised.listeners'), `${listeners},CONTROLLER://127.0.0.1:19093`);
+  assert.equal(
+    p.get('listener.security.protocol.map'),
+    'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL,MTLS:SSL',
+  );
+  assert.equal(
+    p.get('inter.broker.listener.name'),
+    'PLAINTEXT',
+    'brokers talk PLAINTEXT: no broker credentials',
+  );
+  assert.equal(p.get('listener.name.sasl_ssl.sasl.enabled.mechanisms'), 'SCRAM-SHA-512,PLAIN');
+  assert.equal(p.get('listener.name.mtls.ssl.client.auth'), 'required');
+  assert.equal(p.get('listener.name.sasl_ssl.ssl.client.auth'), 'none');
+  assert.equal(p.get('ssl.keystore.location'), tls.keystore);
+  assert.equal(p.get('ssl.truststore.location'), tls.truststore);
+  assert.match(p.get('listener.name.sasl_ssl.plain.sasl.jaas.config') ?? '', /user_kiver-plain="plain-pw";$/);
+  assert.ok(
+    ![...p.values()].some((v) => v.includes('scram-pw')),
+    'the SCRAM password is given at format time only',
+  );
+  assert.deepEqual(scramFormatArgs(secure.passwords), [
+    '--add-scram',
+    'SCRAM-SHA-512=[name=kiver-scram,password=scram-pw]',
+  ]);
+  assert.deepEqual(
+    kafkaListeners(19092, secure.ports).map((l) => [l.name, l.address, l.securityProtocol]),
+    [
+      ['PLAINTEXT', '127.0.0.1:19092', 'PLAINTEXT'],
+      ['SASL_SSL', '127.0.0.1:19094', 'SASL_SSL'],
+      ['MTLS', '127.0.0.1:19095', 'SSL'],
+    ],
+  );
+  assert.equal(kafkaListeners(19092, undefined).length, 1, 'a state from before the secured listeners');
 });
 
 test('Kafka cluster ids look like Uuid.randomUuid(): 22 base64url chars, no leading dash', () => {
