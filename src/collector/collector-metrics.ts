@@ -176,6 +176,8 @@ export function collectorMetrics(
     sendFailed: (errorType) => sendErrors.inc({ error_type: errorType }),
     sendRetried: () => retries.inc(),
     kafkaStateChanged: () => undefined,
+    // Counted by sendFailed already (its error type).
+    accessRefused: () => undefined,
     checkpointWritten: () => ckWrites.inc(),
     checkpointWriteFailed: () => ckErrors.inc(),
     watchLimitReached: () => watchErrors.inc({ code: 'ENOSPC' }),

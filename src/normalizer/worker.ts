@@ -6,7 +6,8 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
-import type { KiverConfig } from '../config/types.js';
+import type { KafkaConfig, KiverConfig } from '../config/types.js';
+import { kafkajsRefusal } from '../config/access-refusal.js';
 import { ServiceUnavailableError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { createRegistry, startMetricsServer, type MetricsServer } from '../observability/metrics-server.js';
@@ -76,7 +77,7 @@ export async function startWorker(config: KiverConfig, options: WorkerOptions): 
           'dead-letter produce failed; retrying',
         ),
     });
-    await connectKafka(() => deadLetters!.connect(), config.kafka.brokers);
+    await connectKafka(() => deadLetters!.connect(), config.kafka);
     const events = {
       ...metrics,
       reachability: (reachable: boolean) => {
@@ -129,9 +130,9 @@ export async function startWorker(config: KiverConfig, options: WorkerOptions): 
     const topicKafka = kafka;
     await connectKafka(
       () => waitForTopic(topicKafka, config.kafka.topic, logger, c.abortSignal),
-      config.kafka.brokers,
+      config.kafka,
     );
-    await connectKafka(() => c.start(), config.kafka.brokers);
+    await connectKafka(() => c.start(), config.kafka);
     logger.info(
       { group: n.group_id, topic: config.kafka.topic, metrics: server?.url ?? null },
       'normalizer started',
@@ -165,14 +166,16 @@ export async function startWorker(config: KiverConfig, options: WorkerOptions): 
   }
 }
 
-async function connectKafka(connect: () => Promise<void>, brokers: readonly string[]): Promise<void> {
+async function connectKafka(connect: () => Promise<void>, kafka: KafkaConfig): Promise<void> {
   try {
     await connect();
   } catch (error) {
+    const refusal = kafkajsRefusal(error, kafka);
+    if (refusal) throw refusal;
     const name = (error as Error)?.name ?? '';
     if (name.startsWith('KafkaJS')) {
       throw new ServiceUnavailableError(
-        `Kafka at ${brokers.join(',')} is not reachable (${(error as Error).message}).`,
+        `Kafka at ${kafka.brokers.join(',')} is not reachable (${(error as Error).message}).`,
         'Start it with `kiver stack up` or set kafka.brokers.',
         { cause: error },
       );
