@@ -21,6 +21,8 @@ options:
       --kafka-port N     Kafka client port [9092] (PLAINTEXT); the controller uses N+1,
                          SASL_SSL (SCRAM-SHA-512, PLAIN) N+2, mutual TLS (SSL) N+3
       --es-port N        Elasticsearch HTTP port [9200]; transport uses N+100
+      --secure           'up' also starts a second Elasticsearch on the ES port + 1 (transport
+                         + 101) with HTTPS (the stack's CA) and basic auth (user kiver, file realm)
       --timeout S        seconds 'up' waits for both services to be ready [180]
       --json             print the result as JSON
   -h, --help             this text
@@ -53,6 +55,7 @@ export function parseStackArgs(argv: string[]): ParsedStackArgs {
       'kafka-port': { type: 'string' },
       'es-port': { type: 'string' },
       timeout: { type: 'string' },
+      secure: { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -89,10 +92,13 @@ export function parseStackArgs(argv: string[]): ParsedStackArgs {
   }
   const esPort = port(values['es-port'], '--es-port');
   if (esPort !== undefined) {
-    if (esPort > 65435) throw new UsageError('--es-port must leave room for the transport port N+100.');
+    if (esPort > 65434) throw new UsageError('--es-port must leave room for the ports N+1, N+100 and N+101.');
     options.esPort = esPort;
     options.esTransportPort = esPort + 100;
+    options.esSecurePort = esPort + 1;
+    options.esSecureTransportPort = esPort + 101;
   }
+  if (values.secure === true) options.secure = true;
   if (values.timeout !== undefined) {
     const s = Number(values.timeout);
     if (!Number.isFinite(s) || s <= 0)
@@ -141,6 +147,12 @@ export function formatListeners(
   return `${table(rows)}\n${files.join('\n')}\n`;
 }
 
+/** Where a client finds the secured Elasticsearch's CA, user and password. */
+export function formatSecureEs(info: StackStatus['secureElasticsearch']): string {
+  if (!info) return '';
+  return `secured elasticsearch ${info.url}: CA ${info.caFile}, user ${info.username}, password in ${info.passwordFile}\n\n`;
+}
+
 export function formatStatusTable(status: StackStatus): string {
   const rows = [
     ['SERVICE', 'ADDRESS', 'PIDS', 'RUNNING', 'ANSWERS'],
@@ -154,6 +166,7 @@ export function formatStatusTable(status: StackStatus): string {
   ];
   return (
     `${table(rows)}\n\n${formatListeners(status.kafkaListeners, status.kafkaSecurity)}\n` +
+    formatSecureEs(status.secureElasticsearch) +
     `stack dir: ${status.dir}\nlogs: ${status.logsDir}\n`
   );
 }
@@ -187,6 +200,7 @@ export async function run(argv: string[]): Promise<number> {
           `for tests: KIVER_KAFKA__BROKERS=${r.brokers.join(',')} KIVER_ELASTICSEARCH__URL=${r.esUrl} KIVER_STACK_DIR=${r.dir}`,
           '',
           formatListeners(r.kafkaListeners, r.kafkaSecurity),
+          formatSecureEs(r.secureElasticsearch),
         ].join('\n'),
       );
     }

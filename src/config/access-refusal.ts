@@ -6,7 +6,7 @@
  * a password.
  */
 import { AccessRefusedError } from '../errors.js';
-import type { KafkaConfig } from './types.js';
+import type { ElasticsearchConfig, KafkaConfig } from './types.js';
 
 /** Node's TLS verification codes for a server certificate we do not accept. */
 const UNTRUSTED_CODES = new Set([
@@ -122,5 +122,47 @@ export function librdkafkaRefusal(
   if (CLIENT_CERT_REFUSED.test(message)) return kafkaClientCertRefused(kafka);
   if (code === RD_AUTHENTICATION) return kafkaCredentialsRefused(kafka);
   if (code === RD_SSL) return kafkaServerUntrusted(kafka, message);
+  return null;
+}
+
+const TLS_UNTRUSTED_TEXT =
+  /self[- ]signed certificate|unable to verify the first certificate|unable to get (local )?issuer certificate|certificate has expired|certificate is not yet valid|Hostname\/IP does not match/i;
+
+/**
+ * What an Elasticsearch client error means, or null when it is not a refusal: HTTP 401 (the
+ * credentials), 403 (the user's privileges) or a server certificate we do not trust.
+ */
+export function elasticsearchRefusal(error: unknown, es: ElasticsearchConfig): AccessRefusedError | null {
+  const e = error as
+    { name?: string; message?: string; meta?: { statusCode?: number; body?: unknown } } | undefined;
+  if (!e || typeof e !== 'object') return null;
+  const who =
+    es.auth.api_key !== null
+      ? 'the API key'
+      : es.auth.username !== null
+        ? `the credentials of user '${es.auth.username}'`
+        : 'a request without credentials';
+  const status = e.name === 'ResponseError' ? e.meta?.statusCode : undefined;
+  if (status === 401) {
+    return new AccessRefusedError(
+      `Elasticsearch at ${es.url} refused ${who} (HTTP 401).`,
+      'Check elasticsearch.auth: username and password (password_file or KIVER_ELASTICSEARCH__AUTH__PASSWORD), or api_key (api_key_file).',
+    );
+  }
+  if (status === 403) {
+    return new AccessRefusedError(
+      `Elasticsearch at ${es.url} accepted ${who} but refused the request (HTTP 403).`,
+      "Give the user's role the privileges on logs-* and index templates (see the README's security section).",
+    );
+  }
+  if (e.name === 'ConnectionError' && TLS_UNTRUSTED_TEXT.test(e.message ?? '')) {
+    const ca = es.tls.ca_file
+      ? `the CA in ${es.tls.ca_file}`
+      : "the system's CAs (elasticsearch.tls.ca_file is not set)";
+    return new AccessRefusedError(
+      `Elasticsearch's certificate (${es.url}) is not trusted by ${ca}: ${e.message}.`,
+      'Set elasticsearch.tls.ca_file to the PEM file of the CA that signed it.',
+    );
+  }
   return null;
 }

@@ -17,6 +17,13 @@ import {
   type KafkaSecurityInfo,
 } from './kafka-security.js';
 import { tlsFiles } from './tls.js';
+import {
+  esSecurityInfo,
+  planSecureEs,
+  secureEsAccess,
+  secureEsLayout,
+  type EsSecurityInfo,
+} from './secure-es.js';
 import { defaultArtifactCacheDir, defaultStackDir, stackLayout, type StackLayout } from './layout.js';
 import { assertPortsFree, STACK_HOST, validatePort } from './ports.js';
 import {
@@ -35,6 +42,7 @@ import { ES_MIN_JAVA, ES_VERSION, KAFKA_MIN_JAVA, KAFKA_VERSION } from './versio
 export type { ClusterProbe } from './probe.js';
 export type { ProcessRecord, StopOutcome } from './process.js';
 export type { KafkaListener, KafkaSecurityInfo, KafkaUser } from './kafka-security.js';
+export type { EsSecurityInfo } from './secure-es.js';
 export { ES_VERSION, KAFKA_VERSION } from './versions.js';
 export { defaultStackDir, defaultArtifactCacheDir } from './layout.js';
 
@@ -45,6 +53,8 @@ export const DEFAULT_PORTS = {
   kafkaMtlsPort: 9095,
   esPort: 9200,
   esTransportPort: 9300,
+  esSecurePort: 9201,
+  esSecureTransportPort: 9301,
 } as const;
 
 export const DEFAULT_TIMEOUT_MS = 180_000;
@@ -66,6 +76,12 @@ export interface StackOptions {
   kafkaMtlsPort?: number;
   esPort?: number;
   esTransportPort?: number;
+  /** Also start the HTTPS + file-realm Elasticsearch (secure-es.ts). The CLI's --secure. */
+  secure?: boolean;
+  /** Its HTTP port; the CLI uses --es-port + 1. */
+  esSecurePort?: number;
+  /** Its transport port; the CLI uses --es-port + 101. */
+  esSecureTransportPort?: number;
   /** Limit for `up` to reach readiness (and for waiting on another up/down). Default 180 s. */
   timeoutMs?: number;
   /** Progress lines (the CLI prints them on stderr). */
@@ -73,7 +89,7 @@ export interface StackOptions {
 }
 
 export interface ServiceStatus {
-  name: 'kafka' | 'elasticsearch';
+  name: 'kafka' | 'elasticsearch' | 'elasticsearch-secure';
   /** host:port for Kafka, URL for Elasticsearch. */
   address: string;
   /** Recorded pids (ES: launcher and server JVM). */
@@ -93,7 +109,9 @@ export interface StackStatus {
   kafkaListeners: KafkaListener[];
   /** CA, client certificate and password files for the secured listeners. */
   kafkaSecurity: KafkaSecurityInfo;
-  /** Both services run and answer. */
+  /** URL, CA, user and password file of the secured Elasticsearch, when `up --secure` started it. */
+  secureElasticsearch?: EsSecurityInfo;
+  /** Every service runs and answers. */
   healthy: boolean;
 }
 
@@ -106,6 +124,7 @@ export interface StackUpResult {
   esUrl: string;
   kafkaListeners: KafkaListener[];
   kafkaSecurity: KafkaSecurityInfo;
+  secureElasticsearch?: EsSecurityInfo;
   kafka: { version: string; pid: number; javaHome: string; logFile: string };
   elasticsearch: { version: string; pids: number[]; javaHome: string; logFile: string; runtimeDir: string };
   probe: ClusterProbe | undefined;
@@ -127,6 +146,9 @@ interface Resolved {
   kafkaMtlsPort: number;
   esPort: number;
   esTransportPort: number;
+  secure: boolean;
+  esSecurePort: number;
+  esSecureTransportPort: number;
   timeoutMs: number;
   mavenRepoLocal: string | undefined;
   log: (line: string) => void;
@@ -156,6 +178,12 @@ function resolveOptions(opts: StackOptions): Resolved {
     kafkaMtlsPort: validatePort(opts.kafkaMtlsPort ?? DEFAULT_PORTS.kafkaMtlsPort, 'kafkaMtlsPort'),
     esPort: validatePort(opts.esPort ?? DEFAULT_PORTS.esPort, '--es-port'),
     esTransportPort: validatePort(opts.esTransportPort ?? DEFAULT_PORTS.esTransportPort, 'esTransportPort'),
+    secure: opts.secure === true,
+    esSecurePort: validatePort(opts.esSecurePort ?? DEFAULT_PORTS.esSecurePort, 'esSecurePort'),
+    esSecureTransportPort: validatePort(
+      opts.esSecureTransportPort ?? DEFAULT_PORTS.esSecureTransportPort,
+      'esSecureTransportPort',
+    ),
     timeoutMs,
     mavenRepoLocal: opts.mavenRepoLocal,
     log: opts.log ?? (() => undefined),
@@ -168,17 +196,20 @@ const esUrlOf = (port: number) => `http://${STACK_HOST}:${port}`;
 /** Every process the state names, including ES server JVMs we did not record yet. */
 function recordedProcesses(state: StackState): { name: string; record: ProcessRecord }[] {
   const out: { name: string; record: ProcessRecord }[] = [];
-  const es = state.elasticsearch;
-  if (es) {
-    if (es.server) out.push({ name: 'elasticsearch server', record: es.server });
+  for (const [name, es] of [
+    ['elasticsearch', state.elasticsearch],
+    ['elasticsearch-secure', state.elasticsearchSecure],
+  ] as const) {
+    if (!es) continue;
+    if (es.server) out.push({ name: `${name} server`, record: es.server });
     else if (isOurs(es.launcher)) {
       // `up` died before it learned the server pid: the launcher's children are the server.
       for (const pid of childrenOf(es.launcher.pid)) {
         const r = recordFor(pid, 'org.elasticsearch');
-        if (r) out.push({ name: 'elasticsearch server', record: r });
+        if (r) out.push({ name: `${name} server`, record: r });
       }
     }
-    out.push({ name: 'elasticsearch launcher', record: es.launcher });
+    out.push({ name: `${name} launcher`, record: es.launcher });
   }
   if (state.kafka) out.push({ name: 'kafka', record: state.kafka.process });
   return out;
@@ -194,7 +225,12 @@ async function stopState(r: Resolved, state: StackState): Promise<StackDownResul
   return procs.map((p, i) => ({ name: p.name, pid: p.record.pid, outcome: outcomes[i] ?? 'not-running' }));
 }
 
-function allRunning(state: StackState): boolean {
+const esRunning = (es: StackState['elasticsearch']): boolean =>
+  es !== undefined && isOurs(es.launcher) && es.server !== undefined && isOurs(es.server);
+
+/** Every service `up` would start (the secured ES when asked for) runs; nothing extra is missing. */
+function allRunning(state: StackState, secure: boolean): boolean {
+  if ((secure || state.elasticsearchSecure) && !esRunning(state.elasticsearchSecure)) return false;
   const es = state.elasticsearch;
   return (
     state.kafka !== undefined &&
@@ -231,6 +267,9 @@ function upResult(
     esUrl: esUrlOf(es.port),
     kafkaListeners: kafkaListeners(kafka.port, kafka.secure),
     kafkaSecurity: kafkaSecurityInfo(r.layout.dir, tlsFiles(r.layout.dir)),
+    ...(state.elasticsearchSecure
+      ? { secureElasticsearch: esSecurityInfo(r.layout.dir, state.elasticsearchSecure.port) }
+      : {}),
     kafka: {
       version: KAFKA_VERSION,
       pid: kafka.process.pid,
@@ -261,9 +300,20 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackUpResult> {
   await mkdir(r.layout.logsDir, { recursive: true });
   return withLock(r.layout.lockFile, r.timeoutMs, async () => {
     const previous = await readState(r.layout.stateFile);
-    if (previous && allRunning(previous)) {
-      const p = previous as Required<StackState>;
-      if ((await kafkaAnswers(brokersOf(p.kafka.port))) && (await esAnswers(esUrlOf(p.elasticsearch.port)))) {
+    if (previous && allRunning(previous, r.secure)) {
+      const p = previous as Required<Omit<StackState, 'elasticsearchSecure'>>;
+      const secureOk = async () =>
+        !previous.elasticsearchSecure ||
+        esAnswers(
+          esSecurityInfo(r.layout.dir, previous.elasticsearchSecure.port).url,
+          5000,
+          await secureEsAccess(r.layout.dir, previous.elasticsearchSecure.port),
+        );
+      if (
+        (await kafkaAnswers(brokersOf(p.kafka.port))) &&
+        (await esAnswers(esUrlOf(p.elasticsearch.port))) &&
+        (await secureOk())
+      ) {
         r.log(`already running (stack dir ${r.layout.dir})`);
         return upResult(r, previous, true, await readProbe(r.layout.probeFile), {
           totalMs: Date.now() - t0,
@@ -284,6 +334,16 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackUpResult> {
       { port: r.kafkaMtlsPort, role: 'Kafka mutual-TLS listener', flag: 'kafkaMtlsPort' },
       { port: r.esPort, role: 'Elasticsearch HTTP', flag: '--es-port' },
       { port: r.esTransportPort, role: 'Elasticsearch transport', flag: 'esTransportPort' },
+      ...(r.secure
+        ? [
+            { port: r.esSecurePort, role: 'secured Elasticsearch HTTPS', flag: 'esSecurePort' },
+            {
+              port: r.esSecureTransportPort,
+              role: 'secured Elasticsearch transport',
+              flag: 'esSecureTransportPort',
+            },
+          ]
+        : []),
     ]);
 
     const installs = findJavaInstalls();
@@ -303,8 +363,20 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackUpResult> {
       secure: await prepareKafkaSecurity(r.layout.dir, kafkaJava, securePorts, r.log),
     };
     const esInput = { layout: r.layout, java: esJava, httpPort: r.esPort, transportPort: r.esTransportPort };
+    const secureEs = r.secure ? await planSecureEs(r.layout, esJava, r.esSecurePort) : undefined;
+    const secureEsInput = secureEs && {
+      layout: secureEs.layout,
+      java: esJava,
+      httpPort: r.esSecurePort,
+      transportPort: r.esSecureTransportPort,
+      security: secureEs.security,
+    };
     await mkdir(r.layout.kafkaDir, { recursive: true });
-    await Promise.all([prepareKafka(kafkaInput), prepareEs(esInput)]);
+    await Promise.all([
+      prepareKafka(kafkaInput),
+      prepareEs(esInput),
+      ...(secureEsInput ? [prepareEs(secureEsInput)] : []),
+    ]);
 
     const state: StackState = { version: 1, dir: r.layout.dir, startedAt: new Date().toISOString() };
     const deadline = Date.now() + r.timeoutMs;
@@ -329,6 +401,19 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackUpResult> {
         runtimeDir: r.layout.esRuntimeDir,
       };
       await writeState(r.layout.stateFile, state);
+      if (secureEs && secureEsInput) {
+        r.log(
+          `starting the secured Elasticsearch on ${secureEs.info.url} (HTTPS, user ${secureEs.info.username})`,
+        );
+        state.elasticsearchSecure = {
+          launcher: await startEs(secureEsInput),
+          port: r.esSecurePort,
+          transportPort: r.esSecureTransportPort,
+          javaHome: esJava.home,
+          runtimeDir: secureEs.layout.esRuntimeDir,
+        };
+        await writeState(r.layout.stateFile, state);
+      }
 
       // Both start at once: on 2 cores ES's ~20 s dominates and Kafka is ready well within it.
       await Promise.all([
@@ -340,6 +425,16 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackUpResult> {
         waitForEs(esUrlOf(r.esPort), { record: launcher, logFile: r.layout.esLog, deadline }).then(() =>
           r.log('Elasticsearch is ready (cluster health yellow or green)'),
         ),
+        ...(secureEs && state.elasticsearchSecure
+          ? [
+              waitForEs(secureEs.info.url, {
+                record: state.elasticsearchSecure.launcher,
+                logFile: secureEs.layout.esLog,
+                deadline,
+                access: secureEs.access,
+              }).then(() => r.log('the secured Elasticsearch is ready (HTTPS, authenticated)')),
+            ]
+          : []),
       ]);
       const server = await findEsServer(r.layout, launcher);
       if (!server) {
@@ -349,6 +444,16 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackUpResult> {
         );
       }
       state.elasticsearch.server = server;
+      if (secureEs && state.elasticsearchSecure) {
+        const secureServer = await findEsServer(secureEs.layout, state.elasticsearchSecure.launcher);
+        if (!secureServer) {
+          throw new StackError(
+            `The secured Elasticsearch answers but its server process was not found.`,
+            `Read ${secureEs.layout.esLog}.`,
+          );
+        }
+        state.elasticsearchSecure.server = secureServer;
+      }
       await writeState(r.layout.stateFile, state);
     } catch (error) {
       // Leave nothing behind on a failed start; the error names the log to read.
@@ -413,12 +518,32 @@ export async function stackStatus(opts: StackOptions = {}): Promise<StackStatus>
       logFile: r.layout.esLog,
     },
   ];
+  const secure = state?.elasticsearchSecure;
+  if (secure) services.push(await secureEsStatus(r, secure));
   return {
     dir: r.layout.dir,
     logsDir: r.layout.logsDir,
     services,
     kafkaListeners: kafkaListeners(kafkaPort, state?.kafka?.secure),
     kafkaSecurity: kafkaSecurityInfo(r.layout.dir, tlsFiles(r.layout.dir)),
+    ...(secure ? { secureElasticsearch: esSecurityInfo(r.layout.dir, secure.port) } : {}),
     healthy: services.every((s) => s.running && s.answers),
+  };
+}
+
+async function secureEsStatus(
+  r: Resolved,
+  es: NonNullable<StackState['elasticsearchSecure']>,
+): Promise<ServiceStatus> {
+  const info = esSecurityInfo(r.layout.dir, es.port);
+  const running = esRunning(es);
+  const access = running ? await secureEsAccess(r.layout.dir, es.port) : undefined;
+  return {
+    name: 'elasticsearch-secure',
+    address: info.url,
+    pids: [es.launcher.pid, ...(es.server ? [es.server.pid] : [])],
+    running,
+    answers: access ? await esAnswers(info.url, 5000, access) : false,
+    logFile: secureEsLayout(r.layout).esLog,
   };
 }

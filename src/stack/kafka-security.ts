@@ -12,10 +12,10 @@
  * configuration that points at the files keeps working across `up`s (Kafka is reformatted
  * every time, and the SCRAM user made again with the same password).
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { STACK_HOST } from './ports.js';
+import { ensureSecretFile, secretsDir } from './secrets.js';
 import { ensureTls, type TlsFiles } from './tls.js';
 
 export const SCRAM_USER = 'kiver-scram';
@@ -51,10 +51,6 @@ export interface KafkaSecurityInfo {
 export interface KafkaSecurePorts {
   saslSslPort: number;
   mtlsPort: number;
-}
-
-export function secretsDir(stackDir: string): string {
-  return path.join(stackDir, 'secrets');
 }
 
 export function kafkaUsers(stackDir: string): KafkaUser[] {
@@ -109,28 +105,10 @@ export function kafkaListeners(plainPort: number, ports: KafkaSecurePorts | unde
   return out;
 }
 
-/** Hex: nothing that needs quoting in a JAAS line or in StorageTool's `[name=..,password=..]`. */
-function newPassword(): string {
-  return randomBytes(18).toString('hex');
-}
-
 /** Reads each user's password file, making the missing ones; returns username -> password. */
 export async function ensurePasswords(stackDir: string): Promise<Map<string, string>> {
-  await mkdir(secretsDir(stackDir), { recursive: true, mode: 0o700 });
   const out = new Map<string, string>();
-  for (const u of kafkaUsers(stackDir)) {
-    let password: string;
-    try {
-      password = (await readFile(u.passwordFile, 'utf8')).trim();
-    } catch {
-      password = '';
-    }
-    if (!/^[0-9a-f]{16,}$/.test(password)) {
-      password = newPassword();
-      await writeFile(u.passwordFile, password, { mode: 0o600 });
-    }
-    out.set(u.username, password);
-  }
+  for (const u of kafkaUsers(stackDir)) out.set(u.username, await ensureSecretFile(u.passwordFile));
   return out;
 }
 

@@ -32,6 +32,8 @@ export interface StackState {
   startedAt: string;
   kafka?: KafkaState;
   elasticsearch?: EsState;
+  /** The HTTPS + file-realm Elasticsearch of `up --secure` (see secure-es.ts). */
+  elasticsearchSecure?: EsState;
 }
 
 export async function readState(file: string): Promise<StackState | undefined> {

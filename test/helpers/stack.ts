@@ -7,7 +7,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { stackStatus, stackUp, type KafkaListener, type KafkaSecurityInfo } from '../../src/stack/index.js';
+import {
+  stackStatus,
+  stackUp,
+  type EsSecurityInfo,
+  type KafkaListener,
+  type KafkaSecurityInfo,
+} from '../../src/stack/index.js';
 
 export interface StackEndpoints {
   brokers: string[];
@@ -125,4 +131,16 @@ export async function createTopic(brokers: string[], name: string, partitions = 
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * The secured Elasticsearch of `kiver stack up --secure` (KIVER_STACK_DIR's stack, else the
+ * default one), with the stack dir; undefined when that stack was started without --secure.
+ */
+export async function secureElasticsearch(): Promise<{ es: EsSecurityInfo; stackDir: string } | undefined> {
+  const dir = process.env.KIVER_STACK_DIR?.trim();
+  const status = await stackStatus(dir ? { dir } : {});
+  const up = status.services.find((s) => s.name === 'elasticsearch-secure');
+  if (!status.secureElasticsearch || !up?.answers) return undefined;
+  return { es: status.secureElasticsearch, stackDir: status.dir };
 }

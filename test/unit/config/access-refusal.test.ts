@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { kafkajsRefusal, librdkafkaRefusal } from '../../../src/config/access-refusal.js';
+import {
+  elasticsearchRefusal,
+  kafkajsRefusal,
+  librdkafkaRefusal,
+} from '../../../src/config/access-refusal.js';
 import { configFrom } from '../../../src/config/index.js';
 import { AccessRefusedError } from '../../../src/errors.js';
 
@@ -105,4 +109,51 @@ test('librdkafka: log lines and codes', () => {
     librdkafkaRefusal(-1, 'Connect to ipv4#127.0.0.1:9094 failed: Connection refused', kafka),
     null,
   );
+});
+
+test('Elasticsearch: 401 names the user or the API key, 403 the privileges, TLS the CA', () => {
+  const base = configFrom({}, ['elasticsearch.url=https://es:9200', 'elasticsearch.tls.ca_file=/etc/ca.crt']);
+  const user = configFrom({}, [
+    'elasticsearch.url=https://es:9200',
+    'elasticsearch.auth.username=svc',
+    'elasticsearch.auth.password=pw-secret',
+  ]).elasticsearch;
+  const key = configFrom({}, [
+    'elasticsearch.url=https://es:9200',
+    'elasticsearch.auth.api_key=a2V5LXNlY3JldA==',
+  ]).elasticsearch;
+  const response = (statusCode: number) => ({
+    name: 'ResponseError',
+    message: 'security_exception',
+    meta: { statusCode },
+  });
+  const e401 = elasticsearchRefusal(response(401), user);
+  assert.equal(
+    e401?.message,
+    "Elasticsearch at https://es:9200 refused the credentials of user 'svc' (HTTP 401).",
+  );
+  assert.equal(e401?.exitCode, 2);
+  assert.ok(!e401?.toUserString().includes('pw-secret'));
+  assert.equal(
+    elasticsearchRefusal(response(401), key)?.message,
+    'Elasticsearch at https://es:9200 refused the API key (HTTP 401).',
+  );
+  assert.ok(!elasticsearchRefusal(response(401), key)?.toUserString().includes('a2V5LXNlY3JldA=='));
+  assert.match(
+    elasticsearchRefusal(response(403), user)?.message ?? '',
+    /accepted the credentials of user 'svc' but refused the request \(HTTP 403\)/,
+  );
+  assert.equal(
+    elasticsearchRefusal(
+      { name: 'ConnectionError', message: 'self-signed certificate in certificate chain' },
+      base.elasticsearch,
+    )?.message,
+    "Elasticsearch's certificate (https://es:9200) is not trusted by the CA in /etc/ca.crt: self-signed certificate in certificate chain.",
+  );
+  assert.equal(
+    elasticsearchRefusal({ name: 'ConnectionError', message: 'connect ECONNREFUSED 127.0.0.1:9200' }, user),
+    null,
+  );
+  assert.equal(elasticsearchRefusal(response(500), user), null);
+  assert.equal(elasticsearchRefusal(undefined, user), null);
 });

@@ -17,6 +17,7 @@ test('up with every option', () => {
     '--timeout',
     '90',
     '--json',
+    '--secure',
   ]);
   assert.equal(a.command, 'up');
   assert.equal(a.json, true);
@@ -28,6 +29,9 @@ test('up with every option', () => {
     kafkaMtlsPort: 19095,
     esPort: 19200,
     esTransportPort: 19300,
+    esSecurePort: 19201,
+    esSecureTransportPort: 19301,
+    secure: true,
     timeoutMs: 90_000,
   });
 });

@@ -10,6 +10,8 @@ import {
   scramFormatArgs,
 } from '../../../src/stack/kafka-security.js';
 import { tlsFiles } from '../../../src/stack/tls.js';
+import { secureEsLayout } from '../../../src/stack/secure-es.js';
+import { stackLayout } from '../../../src/stack/layout.js';
 import { KAFKA_LOG4J_VERSION, KAFKA_SLF4J_BINDING, KAFKA_VERSION } from '../../../src/stack/versions.js';
 
 function props(text: string): Map<string, string> {
@@ -129,6 +131,28 @@ test('elasticsearch.yml: single node on loopback; security setting only when its
   assert.match(withSec, /^path\.data: \/d$/m);
   assert.match(withSec, /^xpack\.security\.enabled: false$/m);
   assert.doesNotMatch(renderElasticsearchYml({ ...base, hasSecurityModule: false }), /xpack/);
+  // The secured one (up --secure): HTTPS with the copied stack certificate, security on.
+  const secured = renderElasticsearchYml({
+    ...base,
+    hasSecurityModule: true,
+    security: { certificate: 'http.crt', key: 'http.key', ca: 'http-ca.crt' },
+  });
+  assert.match(secured, /^xpack\.security\.enabled: true$/m);
+  assert.match(secured, /^xpack\.security\.http\.ssl\.enabled: true$/m);
+  assert.match(secured, /^xpack\.security\.http\.ssl\.certificate: http\.crt$/m);
+  assert.match(secured, /^xpack\.security\.http\.ssl\.key: http\.key$/m);
+  assert.match(secured, /^xpack\.security\.http\.ssl\.certificate_authorities: \[http-ca\.crt\]$/m);
+  assert.doesNotMatch(secured, /xpack\.security\.enabled: false/);
+});
+
+test('the secured Elasticsearch has its own runtime dir, pid file and log', () => {
+  const layout = stackLayout('/s', '/c', false);
+  const secure = secureEsLayout(layout);
+  assert.equal(secure.esRuntimeDir, '/s/elasticsearch-secure');
+  assert.equal(secure.esServerPidFile, '/s/elasticsearch-secure/server.pid');
+  assert.equal(secure.esLog, '/s/logs/elasticsearch-secure.log');
+  assert.equal(secure.esHome, layout.esHome, 'the one unzipped distribution');
+  assert.notEqual(secure.esDataDir, layout.esDataDir);
 });
 
 test('the ES zip is looked up where dependency:get puts it', () => {
