@@ -14,7 +14,8 @@ artifacts on Maven Central (needs Java 17+ and, for the first run, Maven).
 
   up       start both (harmless when already running); Kafka and ES data start empty
   down     stop exactly the processes 'up' started
-  status   show each service, its address, pids and whether it answers (exit 1 unless both do)
+  status   show each service, its address, pids and whether it answers (exit 1 unless all do),
+           Kafka's listeners and where the CA, client certificate and passwords are
 
 options:
       --dir DIR          stack dir (state, Kafka data, logs) [default: ~/.cache/kiver/stack]

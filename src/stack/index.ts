@@ -49,11 +49,15 @@ export { defaultStackDir, defaultArtifactCacheDir } from './layout.js';
 export const DEFAULT_PORTS = {
   kafkaPort: 9092,
   kafkaControllerPort: 9093,
+  /** Unless given: kafkaPort + 2. */
   kafkaSaslSslPort: 9094,
+  /** Unless given: kafkaPort + 3. */
   kafkaMtlsPort: 9095,
   esPort: 9200,
   esTransportPort: 9300,
+  /** Unless given: esPort + 1. */
   esSecurePort: 9201,
+  /** Unless given: esPort + 101. */
   esSecureTransportPort: 9301,
 } as const;
 
@@ -164,26 +168,23 @@ function resolveOptions(opts: StackOptions): Resolved {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
     throw new StackError(`The timeout must be positive, not ${timeoutMs}.`);
+  // The secured listeners and the secured ES sit next to their plain ports unless given.
+  const kafkaPort = opts.kafkaPort ?? DEFAULT_PORTS.kafkaPort;
+  const esPort = opts.esPort ?? DEFAULT_PORTS.esPort;
   return {
     layout,
-    kafkaPort: validatePort(opts.kafkaPort ?? DEFAULT_PORTS.kafkaPort, '--kafka-port'),
+    kafkaPort: validatePort(kafkaPort, '--kafka-port'),
     kafkaControllerPort: validatePort(
       opts.kafkaControllerPort ?? DEFAULT_PORTS.kafkaControllerPort,
       'kafkaControllerPort',
     ),
-    kafkaSaslSslPort: validatePort(
-      opts.kafkaSaslSslPort ?? DEFAULT_PORTS.kafkaSaslSslPort,
-      'kafkaSaslSslPort',
-    ),
-    kafkaMtlsPort: validatePort(opts.kafkaMtlsPort ?? DEFAULT_PORTS.kafkaMtlsPort, 'kafkaMtlsPort'),
-    esPort: validatePort(opts.esPort ?? DEFAULT_PORTS.esPort, '--es-port'),
+    kafkaSaslSslPort: validatePort(opts.kafkaSaslSslPort ?? kafkaPort + 2, 'kafkaSaslSslPort'),
+    kafkaMtlsPort: validatePort(opts.kafkaMtlsPort ?? kafkaPort + 3, 'kafkaMtlsPort'),
+    esPort: validatePort(esPort, '--es-port'),
     esTransportPort: validatePort(opts.esTransportPort ?? DEFAULT_PORTS.esTransportPort, 'esTransportPort'),
     secure: opts.secure === true,
-    esSecurePort: validatePort(opts.esSecurePort ?? DEFAULT_PORTS.esSecurePort, 'esSecurePort'),
-    esSecureTransportPort: validatePort(
-      opts.esSecureTransportPort ?? DEFAULT_PORTS.esSecureTransportPort,
-      'esSecureTransportPort',
-    ),
+    esSecurePort: validatePort(opts.esSecurePort ?? esPort + 1, 'esSecurePort'),
+    esSecureTransportPort: validatePort(opts.esSecureTransportPort ?? esPort + 101, 'esSecureTransportPort'),
     timeoutMs,
     mavenRepoLocal: opts.mavenRepoLocal,
     log: opts.log ?? (() => undefined),

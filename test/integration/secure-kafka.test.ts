@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +25,7 @@ import { RawRecordCodec } from '../../src/schema/raw-record.js';
 import { run, settingsFor } from './producer-contract.js';
 import { makeCa } from '../../src/stack/tls.js';
 import { runKiver } from '../helpers/cli.js';
+import { freePort } from '../helpers/local-port.js';
 import {
   createTopic,
   ensureStack,
@@ -370,5 +372,57 @@ describe('each producer reports a refusal itself', () => {
         assert.ok(reportedAfterMs < 10_000, `reported after ${reportedAfterMs} ms`);
       });
     }
+  }
+});
+
+describe('kiver collect stops when Kafka starts refusing after the start-up check', () => {
+  for (const client of clients) {
+    test(`${client}: unreachable at start, then a wrong password: exit 2 within seconds`, async () => {
+      // The start-up check finds nothing listening (an outage, waited out); then a plain TCP
+      // forwarder to the SASL_SSL listener opens on that port, and the producer meets the refusal.
+      const port = await freePort();
+      const [host, target] = kafka.saslSsl.split(':') as [string, string];
+      const work = mkdtempSync(join(tmpdir(), 'kiver-late-refusal-'));
+      appendFileSync(join(work, 'app.log'), 'one line\n');
+      const p = start([
+        'collect',
+        ...sets({
+          ...scram(),
+          'kafka.brokers': `127.0.0.1:${port}`,
+          'kafka.client': client,
+          'kafka.sasl.password_file': '',
+          'kafka.sasl.password': 'not-the-password',
+          'collector.roots': work,
+          'collector.checkpoint_dir': join(work, 'state'),
+          'metrics.listen': '',
+        }),
+      ]);
+      await waitFor(() => /reading into the buffer meanwhile/.test(p.output()), {
+        timeoutMs: 20_000,
+        message: 'the start-up check to find Kafka unreachable',
+      });
+      const forwarder = createServer((socket) => {
+        const upstream = connect(Number(target), host);
+        socket.pipe(upstream).pipe(socket);
+        const end = () => (socket.destroy(), upstream.destroy());
+        socket.on('error', end);
+        upstream.on('error', end);
+      });
+      await new Promise<void>((r) => forwarder.listen(port, '127.0.0.1', () => r()));
+      const t0 = Date.now();
+      try {
+        const code = await new Promise<number | null>((resolve) => p.child.once('exit', (c) => resolve(c)));
+        assert.equal(code, 2, p.output().slice(-2000));
+        assert.ok(Date.now() - t0 < 20_000, `exited ${Date.now() - t0} ms after Kafka answered`);
+        assert.match(
+          p.output(),
+          /kiver collect: Kafka \(127\.0\.0\.1:\d+\) refused the SCRAM-SHA-512 credentials of user 'kiver-scram'\./,
+        );
+        assert.ok(!p.output().includes('not-the-password'));
+        assertNoSecret(p.output());
+      } finally {
+        forwarder.close();
+      }
+    });
   }
 });

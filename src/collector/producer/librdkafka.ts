@@ -264,7 +264,12 @@ class LibrdkafkaProducer<T> implements RecordProducer<T> {
     if (this.#closed || this.#connecting) return;
     this.#connecting = true;
     const native = this.#native;
-    native.connect({ timeout: this.#settings.kafka.request_timeout_ms, allTopics: false }, (err) => {
+    // Bounded by the connect timeout plus a little, not the request timeout: while connect()
+    // waits, librdkafka's log (where a refused SASL exchange or TLS handshake shows) was seen
+    // to reach us only once it returned; a failed connect is simply tried again.
+    const k = this.#settings.kafka;
+    const timeout = Math.min(k.request_timeout_ms, k.connection_timeout_ms + 5000);
+    native.connect({ timeout, allTopics: false }, (err) => {
       this.#connecting = false;
       if (this.#closed || native !== this.#native) return;
       if (err) {
