@@ -19,13 +19,13 @@ import {
 import { tlsFiles } from './tls.js';
 import {
   esSecurityInfo,
-  planSecureEs,
   secureEsAccess,
+  secureEsRun,
   secureEsLayout,
   type EsSecurityInfo,
 } from './secure-es.js';
 import { defaultArtifactCacheDir, defaultStackDir, stackLayout, type StackLayout } from './layout.js';
-import { assertPortsFree, STACK_HOST, validatePort } from './ports.js';
+import { assertPortsFree, STACK_HOST, validatePort, type PortClaim } from './ports.js';
 import {
   childrenOf,
   isOurs,
@@ -290,6 +290,47 @@ function upResult(
   };
 }
 
+/** Kafka, the plain ES and (when it runs) the secured ES all answer a client request. */
+async function allAnswer(r: Resolved, state: StackState): Promise<boolean> {
+  const secure = state.elasticsearchSecure;
+  const secureOk = async () =>
+    !secure ||
+    esAnswers(
+      esSecurityInfo(r.layout.dir, secure.port).url,
+      5000,
+      await secureEsAccess(r.layout.dir, secure.port),
+    );
+  return (
+    state.kafka !== undefined &&
+    state.elasticsearch !== undefined &&
+    (await kafkaAnswers(brokersOf(state.kafka.port))) &&
+    (await esAnswers(esUrlOf(state.elasticsearch.port))) &&
+    (await secureOk())
+  );
+}
+
+/** Every port `up` will bind, with what it is for and the option that moves it. */
+function portClaims(r: Resolved): PortClaim[] {
+  return [
+    { port: r.kafkaPort, role: 'Kafka client listener', flag: '--kafka-port' },
+    { port: r.kafkaControllerPort, role: 'Kafka controller listener', flag: 'kafkaControllerPort' },
+    { port: r.kafkaSaslSslPort, role: 'Kafka SASL_SSL listener', flag: 'kafkaSaslSslPort' },
+    { port: r.kafkaMtlsPort, role: 'Kafka mutual-TLS listener', flag: 'kafkaMtlsPort' },
+    { port: r.esPort, role: 'Elasticsearch HTTP', flag: '--es-port' },
+    { port: r.esTransportPort, role: 'Elasticsearch transport', flag: 'esTransportPort' },
+    ...(r.secure
+      ? [
+          { port: r.esSecurePort, role: 'secured Elasticsearch HTTPS', flag: 'esSecurePort' },
+          {
+            port: r.esSecureTransportPort,
+            role: 'secured Elasticsearch transport',
+            flag: 'esSecureTransportPort',
+          },
+        ]
+      : []),
+  ];
+}
+
 /**
  * Starts Kafka and Elasticsearch unless this stack dir's services already run and answer (then
  * it returns at once with `alreadyRunning`). A half-running stack is stopped and started fresh.
@@ -302,19 +343,7 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackUpResult> {
   return withLock(r.layout.lockFile, r.timeoutMs, async () => {
     const previous = await readState(r.layout.stateFile);
     if (previous && allRunning(previous, r.secure)) {
-      const p = previous as Required<Omit<StackState, 'elasticsearchSecure'>>;
-      const secureOk = async () =>
-        !previous.elasticsearchSecure ||
-        esAnswers(
-          esSecurityInfo(r.layout.dir, previous.elasticsearchSecure.port).url,
-          5000,
-          await secureEsAccess(r.layout.dir, previous.elasticsearchSecure.port),
-        );
-      if (
-        (await kafkaAnswers(brokersOf(p.kafka.port))) &&
-        (await esAnswers(esUrlOf(p.elasticsearch.port))) &&
-        (await secureOk())
-      ) {
+      if (await allAnswer(r, previous)) {
         r.log(`already running (stack dir ${r.layout.dir})`);
         return upResult(r, previous, true, await readProbe(r.layout.probeFile), {
           totalMs: Date.now() - t0,
@@ -328,24 +357,7 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackUpResult> {
       await stopState(r, previous);
     }
 
-    await assertPortsFree([
-      { port: r.kafkaPort, role: 'Kafka client listener', flag: '--kafka-port' },
-      { port: r.kafkaControllerPort, role: 'Kafka controller listener', flag: 'kafkaControllerPort' },
-      { port: r.kafkaSaslSslPort, role: 'Kafka SASL_SSL listener', flag: 'kafkaSaslSslPort' },
-      { port: r.kafkaMtlsPort, role: 'Kafka mutual-TLS listener', flag: 'kafkaMtlsPort' },
-      { port: r.esPort, role: 'Elasticsearch HTTP', flag: '--es-port' },
-      { port: r.esTransportPort, role: 'Elasticsearch transport', flag: 'esTransportPort' },
-      ...(r.secure
-        ? [
-            { port: r.esSecurePort, role: 'secured Elasticsearch HTTPS', flag: 'esSecurePort' },
-            {
-              port: r.esSecureTransportPort,
-              role: 'secured Elasticsearch transport',
-              flag: 'esSecureTransportPort',
-            },
-          ]
-        : []),
-    ]);
+    await assertPortsFree(portClaims(r));
 
     const installs = findJavaInstalls();
     const kafkaJava = pickKafkaJava(installs, KAFKA_MIN_JAVA);
@@ -364,19 +376,19 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackUpResult> {
       secure: await prepareKafkaSecurity(r.layout.dir, kafkaJava, securePorts, r.log),
     };
     const esInput = { layout: r.layout, java: esJava, httpPort: r.esPort, transportPort: r.esTransportPort };
-    const secureEs = r.secure ? await planSecureEs(r.layout, esJava, r.esSecurePort) : undefined;
-    const secureEsInput = secureEs && {
-      layout: secureEs.layout,
-      java: esJava,
-      httpPort: r.esSecurePort,
-      transportPort: r.esSecureTransportPort,
-      security: secureEs.security,
-    };
+    const secureEs = r.secure
+      ? await secureEsRun(
+          r.layout,
+          esJava,
+          { http: r.esSecurePort, transport: r.esSecureTransportPort },
+          r.log,
+        )
+      : undefined;
     await mkdir(r.layout.kafkaDir, { recursive: true });
     await Promise.all([
       prepareKafka(kafkaInput),
       prepareEs(esInput),
-      ...(secureEsInput ? [prepareEs(secureEsInput)] : []),
+      ...(secureEs ? [secureEs.prepare()] : []),
     ]);
 
     const state: StackState = { version: 1, dir: r.layout.dir, startedAt: new Date().toISOString() };
@@ -402,17 +414,8 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackUpResult> {
         runtimeDir: r.layout.esRuntimeDir,
       };
       await writeState(r.layout.stateFile, state);
-      if (secureEs && secureEsInput) {
-        r.log(
-          `starting the secured Elasticsearch on ${secureEs.info.url} (HTTPS, user ${secureEs.info.username})`,
-        );
-        state.elasticsearchSecure = {
-          launcher: await startEs(secureEsInput),
-          port: r.esSecurePort,
-          transportPort: r.esSecureTransportPort,
-          javaHome: esJava.home,
-          runtimeDir: secureEs.layout.esRuntimeDir,
-        };
+      if (secureEs) {
+        state.elasticsearchSecure = await secureEs.start();
         await writeState(r.layout.stateFile, state);
       }
 
@@ -427,14 +430,7 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackUpResult> {
           r.log('Elasticsearch is ready (cluster health yellow or green)'),
         ),
         ...(secureEs && state.elasticsearchSecure
-          ? [
-              waitForEs(secureEs.info.url, {
-                record: state.elasticsearchSecure.launcher,
-                logFile: secureEs.layout.esLog,
-                deadline,
-                access: secureEs.access,
-              }).then(() => r.log('the secured Elasticsearch is ready (HTTPS, authenticated)')),
-            ]
+          ? [secureEs.ready(state.elasticsearchSecure, deadline)]
           : []),
       ]);
       const server = await findEsServer(r.layout, launcher);
@@ -445,16 +441,8 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackUpResult> {
         );
       }
       state.elasticsearch.server = server;
-      if (secureEs && state.elasticsearchSecure) {
-        const secureServer = await findEsServer(secureEs.layout, state.elasticsearchSecure.launcher);
-        if (!secureServer) {
-          throw new StackError(
-            `The secured Elasticsearch answers but its server process was not found.`,
-            `Read ${secureEs.layout.esLog}.`,
-          );
-        }
-        state.elasticsearchSecure.server = secureServer;
-      }
+      if (secureEs && state.elasticsearchSecure)
+        state.elasticsearchSecure.server = await secureEs.findServer(state.elasticsearchSecure);
       await writeState(r.layout.stateFile, state);
     } catch (error) {
       // Leave nothing behind on a failed start; the error names the log to read.

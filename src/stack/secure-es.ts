@@ -17,7 +17,10 @@ import { StackError } from '../errors.js';
 import type { JavaInstall } from './java.js';
 import type { StackLayout } from './layout.js';
 import { STACK_HOST } from './ports.js';
-import type { EsAccess } from './readiness.js';
+import { findEsServer, prepareEs, startEs } from './elasticsearch.js';
+import type { ProcessRecord } from './process.js';
+import { waitForEs, type EsAccess } from './readiness.js';
+import type { EsState } from './state.js';
 import { ensureSecretFile, secretsDir } from './secrets.js';
 import { tlsFiles } from './tls.js';
 
@@ -105,6 +108,62 @@ export async function planSecureEs(
     security: {
       files: { certificate: tls.serverCert, key: tls.serverKey, ca: tls.caCert },
       addUsers: (configDir) => addUser(layout, java, configDir, password),
+    },
+  };
+}
+
+/** The secured ES's part of `up`: prepare, start, wait, and find its server JVM. */
+export interface SecureEsRun {
+  prepare(): Promise<void>;
+  start(): Promise<EsState>;
+  ready(es: EsState, deadline: number): Promise<void>;
+  findServer(es: EsState): Promise<ProcessRecord>;
+}
+
+export async function secureEsRun(
+  layout: StackLayout,
+  java: JavaInstall,
+  ports: { http: number; transport: number },
+  log: (line: string) => void,
+): Promise<SecureEsRun> {
+  const plan = await planSecureEs(layout, java, ports.http);
+  const input = {
+    layout: plan.layout,
+    java,
+    httpPort: ports.http,
+    transportPort: ports.transport,
+    security: plan.security,
+  };
+  return {
+    prepare: () => prepareEs(input),
+    start: async () => {
+      log(`starting the secured Elasticsearch on ${plan.info.url} (HTTPS, user ${plan.info.username})`);
+      return {
+        launcher: await startEs(input),
+        port: ports.http,
+        transportPort: ports.transport,
+        javaHome: java.home,
+        runtimeDir: plan.layout.esRuntimeDir,
+      };
+    },
+    ready: async (es, deadline) => {
+      await waitForEs(plan.info.url, {
+        record: es.launcher,
+        logFile: plan.layout.esLog,
+        deadline,
+        access: plan.access,
+      });
+      log('the secured Elasticsearch is ready (HTTPS, authenticated)');
+    },
+    findServer: async (es) => {
+      const server = await findEsServer(plan.layout, es.launcher);
+      if (!server) {
+        throw new StackError(
+          `The secured Elasticsearch answers but its server process (child of pid ${es.launcher.pid}) was not found.`,
+          `Read ${plan.layout.esLog}.`,
+        );
+      }
+      return server;
     },
   };
 }
