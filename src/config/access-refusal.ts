@@ -22,9 +22,11 @@ const UNTRUSTED_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
-/** OpenSSL alerts a server sends when it refuses our client certificate (or its absence). */
-const CLIENT_CERT_REFUSED =
-  /alert (bad certificate|certificate required|unknown ca|certificate unknown|handshake failure)/i;
+/**
+ * OpenSSL alerts a server sends when it refuses our client certificate (or its absence). Not
+ * "handshake failure": that one also means no common protocol or cipher.
+ */
+const CLIENT_CERT_REFUSED = /alert (bad certificate|certificate required|unknown ca|certificate unknown)/i;
 
 interface ErrorLike {
   name?: string;
