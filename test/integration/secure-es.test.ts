@@ -9,20 +9,18 @@
 // saying so, without it.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { Client } from '@elastic/elasticsearch';
 import type { EsSecurityInfo } from '../../src/stack/index.js';
 import { makeCa } from '../../src/stack/tls.js';
 import { ApiKeyProxy } from '../helpers/api-key-proxy.js';
-import { runKiver } from '../helpers/cli.js';
+import { runKiver, setArgs as sets, spawnKiver, stopKiver as stop, type KiverChild } from '../helpers/cli.js';
 import { createTopic, ensureStack, secureElasticsearch, uniqueName, waitFor } from '../helpers/stack.js';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
 const found = await secureElasticsearch();
 const skip = found
   ? false
@@ -37,9 +35,6 @@ let proxy: ApiKeyProxy;
 let work: string;
 let foreignCa: string;
 const children: ChildProcess[] = [];
-
-const sets = (pairs: Record<string, string>): string[] =>
-  Object.entries(pairs).flatMap(([k, v]) => ['--set', `${k}=${v}`]);
 
 /** Basic auth with the password from its file, HTTPS checked against the stack's CA. */
 const basicAuth = (): Record<string, string> => ({
@@ -56,31 +51,10 @@ const apiKeyAuth = (keyFile: string): Record<string, string> => ({
   'elasticsearch.tls.ca_file': es.caFile,
 });
 
-function start(
-  args: string[],
-  env: Record<string, string> = {},
-): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    cwd: repo,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const keep = (d: Buffer) => (out = (out + d.toString('utf8')).slice(-200_000));
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  children.push(child);
-  return { child, output: () => out };
-}
-
-async function stop(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
-  const code = await exited;
-  clearTimeout(timer);
-  return code;
+function start(args: string[], env: Record<string, string> = {}): KiverChild {
+  const c = spawnKiver(args, env);
+  children.push(c.child);
+  return c;
 }
 
 function assertNoSecret(text: string): void {

@@ -8,12 +8,11 @@
 // stack is used.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Client } from '@elastic/elasticsearch';
 import { loadLibrdkafka } from '../../src/collector/producer/select.js';
 import { createKafkajsProducer } from '../../src/collector/producer/kafkajs.js';
@@ -24,7 +23,7 @@ import type { KiverError } from '../../src/errors.js';
 import { RawRecordCodec } from '../../src/schema/raw-record.js';
 import { run, settingsFor } from './producer-contract.js';
 import { makeCa } from '../../src/stack/tls.js';
-import { runKiver } from '../helpers/cli.js';
+import { runKiver, setArgs as sets, spawnKiver, stopKiver as stop, type KiverChild } from '../helpers/cli.js';
 import { freePort } from '../helpers/local-port.js';
 import {
   createTopic,
@@ -35,7 +34,6 @@ import {
   type SecureKafka,
 } from '../helpers/stack.js';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
 const librdkafka = await loadLibrdkafka();
 const clients = ['kafkajs', ...(librdkafka.ok ? ['librdkafka'] : [])] as const;
 if (!librdkafka.ok) console.log(`# librdkafka cases skipped: ${librdkafka.reason}`);
@@ -46,9 +44,6 @@ let es: Client;
 let secrets: string[];
 let foreignCa: { cert: string; key: string };
 const children: ChildProcess[] = [];
-
-const sets = (pairs: Record<string, string>): string[] =>
-  Object.entries(pairs).flatMap(([k, v]) => ['--set', `${k}=${v}`]);
 
 /** SCRAM-SHA-512 through SASL_SSL, the password from its file. */
 function scram(): Record<string, string> {
@@ -91,31 +86,10 @@ function mtls(): Record<string, string> {
   };
 }
 
-function start(
-  args: string[],
-  env: Record<string, string> = {},
-): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    cwd: repo,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const keep = (d: Buffer) => (out = (out + d.toString('utf8')).slice(-200_000));
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  children.push(child);
-  return { child, output: () => out };
-}
-
-async function stop(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
-  const code = await exited;
-  clearTimeout(timer);
-  return code;
+function start(args: string[], env: Record<string, string> = {}): KiverChild {
+  const c = spawnKiver(args, env);
+  children.push(c.child);
+  return c;
 }
 
 function assertNoSecret(text: string): void {
