@@ -110,6 +110,7 @@ async function runOnce(client: 'kafkajs' | 'librdkafka', compression: KafkaCompr
       sendFailed: () => undefined,
       sendRetried: () => undefined,
       kafkaStateChanged: () => undefined,
+      accessRefused: () => undefined,
       eventCutToFit: () => undefined,
     },
   );

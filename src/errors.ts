@@ -70,3 +70,12 @@ export class CheckpointError extends KiverError {
 export class RecordDecodeError extends KiverError {
   override readonly code = 'KIVER_RECORD_DECODE';
 }
+
+/**
+ * Kafka or Elasticsearch refused our credentials or certificate, or presented one we do not
+ * trust. Retrying cannot help until the configuration changes, so the program stops at once.
+ */
+export class AccessRefusedError extends KiverError {
+  override readonly code = 'KIVER_ACCESS_REFUSED';
+  override readonly exitCode = 2;
+}

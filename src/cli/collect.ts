@@ -3,8 +3,17 @@
  * until SIGTERM/SIGINT, then sends what it read, writes its checkpoint and exits within
  * collector.shutdown_timeout_ms.
  */
-import { Collector, CollectorHealth, collectorMetrics, fanOut, loggingEvents } from '../collector/index.js';
+import {
+  Collector,
+  CollectorHealth,
+  collectorMetrics,
+  fanOut,
+  loggingEvents,
+  noopEvents,
+} from '../collector/index.js';
+import type { KiverError } from '../errors.js';
 import { configHelp } from '../config/index.js';
+import { checkKafkaAccess } from '../config/kafka-access.js';
 import { configOnlyCommand } from './args.js';
 import { createLogger } from '../observability/logger.js';
 import { createRegistry, startMetricsServer } from '../observability/metrics-server.js';
@@ -25,6 +34,10 @@ export async function run(argv: string[]): Promise<number> {
   const config = configOnlyCommand('collect', argv, help);
   if (config === null) return 0;
   const log = createLogger('collector', config.log.level);
+  // A refused password or certificate ends here (exit 2); an unreachable Kafka is waited out.
+  const access = await checkKafkaAccess(config.kafka, 'collector');
+  if (!access.ok)
+    log.warn({ reason: access.reason }, 'Kafka is not reachable yet; reading into the buffer meanwhile');
   const registry = createRegistry();
   let collector: Collector | null = null;
   const metricsEvents = collectorMetrics(registry, {
@@ -38,11 +51,18 @@ export async function run(argv: string[]): Promise<number> {
     maxLagBytes: config.collector.health_max_lag_bytes,
     checkpointDir: config.collector.checkpoint_dir,
   });
+  // A refusal after the start-up check (credentials revoked, a certificate replaced) ends the
+  // program too: the producer would retry forever and never get through.
+  let onRefused: (error: KiverError) => void = () => undefined;
+  const refused = new Promise<KiverError>((resolve) => (onRefused = resolve));
   collector = await Collector.create({
     config: config.collector,
     kafka: config.kafka,
     logger: log,
-    events: fanOut(metricsEvents, health.events, loggingEvents(log)),
+    events: fanOut(metricsEvents, health.events, loggingEvents(log), {
+      ...noopEvents,
+      accessRefused: (e) => onRefused(e),
+    }),
   });
   const server = await startMetricsServer(config.metrics.listen, registry, () => {
     const s = collector?.stats();
@@ -63,10 +83,21 @@ export async function run(argv: string[]): Promise<number> {
   await collector.start();
   log.info({ roots: config.collector.roots, metrics: server?.url ?? null }, 'collector started');
 
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
+  const signal = await Promise.race([
+    new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+      process.once('SIGINT', () => resolve('SIGINT'));
+    }),
+    refused,
+  ]);
+  if (typeof signal !== 'string') {
+    // Nothing unacknowledged is lost: the checkpoint only holds what Kafka acknowledged, so
+    // the next start reads it again. The stop is bounded; the error becomes exit code 2.
+    await Promise.race([collector.stop(), new Promise((r) => setTimeout(r, 2000).unref())]);
+    await server?.close();
+    setTimeout(() => process.exit(signal.exitCode), 500).unref();
+    throw signal;
+  }
   log.info({ signal }, 'stopping: sending what was read, writing the checkpoint');
   // A hard stop in case something hangs past the configured bound.
   const hard = setTimeout(() => {

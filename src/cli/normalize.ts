@@ -3,6 +3,7 @@
  * in hand, commits, leaves the group and exits within `normalizer.shutdown_timeout_ms`.
  */
 import { configHelp } from '../config/index.js';
+import { checkKafkaAccess } from '../config/kafka-access.js';
 import { configOnlyCommand } from './args.js';
 import { createLogger } from '../observability/logger.js';
 import { startWorker } from '../normalizer/index.js';
@@ -24,6 +25,9 @@ export async function run(argv: string[]): Promise<number> {
   const config = configOnlyCommand('normalize', argv, help);
   if (config === null) return 0;
   const logger = createLogger('kiver-normalize', config.log.level);
+  // A refused password or certificate ends here (exit 2); an unreachable Kafka is waited out.
+  const access = await checkKafkaAccess(config.kafka, 'normalizer');
+  if (!access.ok) logger.warn({ reason: access.reason }, 'Kafka is not reachable yet; waiting for it');
   const worker = await startWorker(config, {
     logger,
     pipelinesDir: resolvePipelinesDir(config.normalizer.pipelines_dir),

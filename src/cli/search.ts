@@ -4,7 +4,8 @@
  */
 import { configFromArgs, configHelp, configOptions } from '../config/index.js';
 import { createElasticsearchClient } from '../config/clients.js';
-import { UsageError } from '../errors.js';
+import { ServiceUnavailableError, UsageError } from '../errors.js';
+import { elasticsearchRefusal } from '../config/access-refusal.js';
 import { parseCommandArgs } from './args.js';
 import { formatHitJson, formatHitLine, type Hit } from '../search/format.js';
 import { follow, searchOnce, DEFAULT_INDEX_PATTERN } from '../search/run-search.js';
@@ -94,6 +95,10 @@ export async function run(argv: string[]): Promise<number> {
       process.stderr.write(`${result.hits.length} of ${result.total} events shown (newest first).\n`);
     }
     return 0;
+  } catch (error) {
+    // A refused password or an untrusted certificate says so (exit 2), not "did not answer".
+    const cause = error instanceof ServiceUnavailableError ? error.cause : error;
+    throw elasticsearchRefusal(cause, config.elasticsearch) ?? error;
   } finally {
     await client.close();
   }

@@ -14,12 +14,16 @@ artifacts on Maven Central (needs Java 17+ and, for the first run, Maven).
 
   up       start both (harmless when already running); Kafka and ES data start empty
   down     stop exactly the processes 'up' started
-  status   show each service, its address, pids and whether it answers (exit 1 unless both do)
+  status   show each service, its address, pids and whether it answers (exit 1 unless all do),
+           Kafka's listeners and where the CA, client certificate and passwords are
 
 options:
       --dir DIR          stack dir (state, Kafka data, logs) [default: ~/.cache/kiver/stack]
-      --kafka-port N     Kafka client port [9092]; the controller uses N+1
+      --kafka-port N     Kafka client port [9092] (PLAINTEXT); the controller uses N+1,
+                         SASL_SSL (SCRAM-SHA-512, PLAIN) N+2, mutual TLS (SSL) N+3
       --es-port N        Elasticsearch HTTP port [9200]; transport uses N+100
+      --secure           'up' also starts a second Elasticsearch on the ES port + 1 (transport
+                         + 101) with HTTPS (the stack's CA) and basic auth (user kiver, file realm)
       --timeout S        seconds 'up' waits for both services to be ready [180]
       --json             print the result as JSON
   -h, --help             this text
@@ -52,6 +56,7 @@ export function parseStackArgs(argv: string[]): ParsedStackArgs {
       'kafka-port': { type: 'string' },
       'es-port': { type: 'string' },
       timeout: { type: 'string' },
+      secure: { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -77,17 +82,24 @@ export function parseStackArgs(argv: string[]): ParsedStackArgs {
   }
   const kafkaPort = port(values['kafka-port'], '--kafka-port');
   if (kafkaPort !== undefined) {
-    if (kafkaPort === 65535)
-      throw new UsageError('--kafka-port must leave room for the controller port N+1.');
+    if (kafkaPort > 65532)
+      throw new UsageError(
+        '--kafka-port must leave room for the ports N+1 to N+3 (controller, SASL_SSL, mutual TLS).',
+      );
     options.kafkaPort = kafkaPort;
     options.kafkaControllerPort = kafkaPort + 1;
+    options.kafkaSaslSslPort = kafkaPort + 2;
+    options.kafkaMtlsPort = kafkaPort + 3;
   }
   const esPort = port(values['es-port'], '--es-port');
   if (esPort !== undefined) {
-    if (esPort > 65435) throw new UsageError('--es-port must leave room for the transport port N+100.');
+    if (esPort > 65434) throw new UsageError('--es-port must leave room for the ports N+1, N+100 and N+101.');
     options.esPort = esPort;
     options.esTransportPort = esPort + 100;
+    options.esSecurePort = esPort + 1;
+    options.esSecureTransportPort = esPort + 101;
   }
+  if (values.secure === true) options.secure = true;
   if (values.timeout !== undefined) {
     const s = Number(values.timeout);
     if (!Number.isFinite(s) || s <= 0)
@@ -95,6 +107,51 @@ export function parseStackArgs(argv: string[]): ParsedStackArgs {
     options.timeoutMs = Math.round(s * 1000);
   }
   return { command, options, json: values.json === true, help: false };
+}
+
+/** Columns padded to their widest cell. */
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** Kafka's listeners and where a client finds the CA, its certificate and the passwords. */
+export function formatListeners(
+  listeners: StackStatus['kafkaListeners'],
+  security: StackStatus['kafkaSecurity'],
+): string {
+  const rows = [
+    ['KAFKA LISTENER', 'ADDRESS', 'SECURITY', 'AUTHENTICATION'],
+    ...listeners.map((l) => [
+      l.name,
+      l.address,
+      l.securityProtocol,
+      l.clientCertificate
+        ? 'client certificate'
+        : l.saslMechanisms.length
+          ? l.saslMechanisms.join(', ')
+          : 'none',
+    ]),
+  ];
+  const files = [
+    `CA: ${security.caFile}`,
+    `client certificate: ${security.clientCertFile} (key ${security.clientKeyFile})`,
+    ...security.users.map((u) => `user ${u.username} (${u.mechanism}): password in ${u.passwordFile}`),
+  ];
+  return `${table(rows)}\n${files.join('\n')}\n`;
+}
+
+/** Where a client finds the secured Elasticsearch's CA, user and password. */
+export function formatSecureEs(info: StackStatus['secureElasticsearch']): string {
+  if (!info) return '';
+  return `secured elasticsearch ${info.url}: CA ${info.caFile}, user ${info.username}, password in ${info.passwordFile}\n\n`;
 }
 
 export function formatStatusTable(status: StackStatus): string {
@@ -108,14 +165,11 @@ export function formatStatusTable(status: StackStatus): string {
       s.answers ? 'yes' : 'no',
     ]),
   ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const lines = rows.map((r) =>
-    r
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd(),
+  return (
+    `${table(rows)}\n\n${formatListeners(status.kafkaListeners, status.kafkaSecurity)}\n` +
+    formatSecureEs(status.secureElasticsearch) +
+    `stack dir: ${status.dir}\nlogs: ${status.logsDir}\n`
   );
-  return `${lines.join('\n')}\nstack dir: ${status.dir}\nlogs: ${status.logsDir}\n`;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -144,8 +198,10 @@ export async function run(argv: string[]): Promise<number> {
           `stack dir: ${r.dir}`,
           `logs: ${r.kafka.logFile}, ${r.elasticsearch.logFile}`,
           `cluster probe: ${r.probeFile}`,
-          `for tests: KIVER_KAFKA__BROKERS=${r.brokers.join(',')} KIVER_ELASTICSEARCH__URL=${r.esUrl}`,
+          `for tests: KIVER_KAFKA__BROKERS=${r.brokers.join(',')} KIVER_ELASTICSEARCH__URL=${r.esUrl} KIVER_STACK_DIR=${r.dir}`,
           '',
+          formatListeners(r.kafkaListeners, r.kafkaSecurity),
+          formatSecureEs(r.secureElasticsearch),
         ].join('\n'),
       );
     }

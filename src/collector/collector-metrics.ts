@@ -182,6 +182,8 @@ export function collectorMetrics(
     sendFailed: (errorType) => sendErrors.inc({ error_type: errorType }),
     sendRetried: () => retries.inc(),
     kafkaStateChanged: () => undefined,
+    // Counted by sendFailed already (its error type).
+    accessRefused: () => undefined,
     checkpointWritten: () => {
       ckWrites.inc();
       ckWritable.set(1);

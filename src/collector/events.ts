@@ -35,6 +35,12 @@ export interface CollectorEvents {
   sendFailed(errorType: string, message: string): void;
   sendRetried(): void;
   kafkaStateChanged(up: boolean, reason: string): void;
+  /**
+   * Kafka refused our credentials or certificate, or its certificate is not trusted: retrying
+   * cannot help until the configuration changes. Reported once per episode; the producer
+   * keeps its records and goes on retrying, `kiver collect` stops (exit code 2).
+   */
+  accessRefused(error: KiverError): void;
   checkpointWritten(entries: number): void;
   checkpointWriteFailed(error: KiverError): void;
   watchLimitReached(path: string): void;
@@ -60,6 +66,7 @@ export const noopEvents: CollectorEvents = {
   sendFailed: () => undefined,
   sendRetried: () => undefined,
   kafkaStateChanged: () => undefined,
+  accessRefused: () => undefined,
   checkpointWritten: () => undefined,
   checkpointWriteFailed: () => undefined,
   watchLimitReached: () => undefined,

@@ -46,6 +46,8 @@ export function loggingEvents(log: Logger): CollectorEvents {
       up
         ? log.info('Kafka reachable again; reading resumed')
         : log.warn({ reason }, 'Kafka unreachable; reading paused until it returns'),
+    accessRefused: (error) =>
+      log.error({ reason: error.message }, 'Kafka refused our credentials or certificate'),
     checkpointWritten: () => undefined,
     checkpointWriteFailed: (error) =>
       log.error({ err: error.message }, 'checkpoint write failed; will retry'),

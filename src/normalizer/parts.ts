@@ -6,6 +6,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { Kafka } from 'kafkajs';
 import type { KafkaConfig, KiverConfig, NormalizerConfig } from '../config/types.js';
+import { kafkajsRefusal } from '../config/access-refusal.js';
 import { ServiceUnavailableError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { DeadLetterWriter } from './dead-letter.js';
@@ -45,11 +46,16 @@ export function createDeadLetterWriter(kafka: Kafka, config: KiverConfig, logger
   });
 }
 
-/** Runs a first connection; a kafkajs failure becomes the one-sentence "not reachable" error. */
+/**
+ * Runs a first connection: a refused password or certificate becomes AccessRefusedError (exit 2),
+ * any other kafkajs failure the one-sentence "not reachable" error.
+ */
 export async function connectKafka(connect: () => Promise<void>, kafka: KafkaConfig): Promise<void> {
   try {
     await connect();
   } catch (error) {
+    const refusal = kafkajsRefusal(error, kafka);
+    if (refusal) throw refusal;
     const name = (error as Error)?.name ?? '';
     if (name.startsWith('KafkaJS')) {
       throw new ServiceUnavailableError(

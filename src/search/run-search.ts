@@ -18,6 +18,7 @@ function unreachable(url: string, error: unknown): ServiceUnavailableError {
   return new ServiceUnavailableError(
     `Elasticsearch at ${url} did not answer (${(error as Error).message}).`,
     "Start it with 'kiver stack up' or set elasticsearch.url (KIVER_ELASTICSEARCH__URL).",
+    { cause: error },
   );
 }
 

@@ -28,6 +28,15 @@ export interface EsYmlInput {
   logsDir: string;
   /** xpack.security.* is only a known setting when the x-pack-security module is present. */
   hasSecurityModule: boolean;
+  /** HTTPS with these files (names inside the config dir) and the file realm; absent: plain HTTP. */
+  security?: EsSecurityFiles;
+}
+
+/** The server certificate, its key and the CA, as copied into ES's config dir. */
+export interface EsSecurityFiles {
+  certificate: string;
+  key: string;
+  ca: string;
 }
 
 export function renderElasticsearchYml(input: EsYmlInput): string {
@@ -46,7 +55,17 @@ export function renderElasticsearchYml(input: EsYmlInput): string {
     // Tests delete indices by wildcard.
     'action.destructive_requires_name: false',
   ];
-  if (input.hasSecurityModule) {
+  if (input.security) {
+    // HTTPS and authentication (file realm users, see secure-es.ts). Explicit TLS settings also
+    // turn off the first-start auto-configuration (enrollment, generated certificates).
+    lines.push(
+      'xpack.security.enabled: true',
+      'xpack.security.http.ssl.enabled: true',
+      `xpack.security.http.ssl.certificate: ${input.security.certificate}`,
+      `xpack.security.http.ssl.key: ${input.security.key}`,
+      `xpack.security.http.ssl.certificate_authorities: [${input.security.ca}]`,
+    );
+  } else if (input.hasSecurityModule) {
     // Plain HTTP without credentials on loopback; also skips the TLS/password auto-configuration.
     lines.push('xpack.security.enabled: false');
   }
@@ -84,6 +103,11 @@ export interface EsStartInput {
   java: JavaInstall;
   httpPort: number;
   transportPort: number;
+  /** Secured (HTTPS, file realm): files to copy into the config dir and users to add there. */
+  security?: {
+    files: { certificate: string; key: string; ca: string };
+    addUsers: (configDir: string) => Promise<void>;
+  };
 }
 
 /**
@@ -105,8 +129,19 @@ export async function prepareEs(input: EsStartInput): Promise<void> {
       dataDir: layout.esDataDir,
       logsDir: layout.esLogsDir,
       hasSecurityModule,
+      ...(input.security
+        ? { security: { certificate: 'http.crt', key: 'http.key', ca: 'http-ca.crt' } }
+        : {}),
     }),
   );
+  if (input.security) {
+    const { files } = input.security;
+    await cp(files.certificate, path.join(layout.esConfigDir, 'http.crt'));
+    await cp(files.key, path.join(layout.esConfigDir, 'http.key'));
+    await cp(files.ca, path.join(layout.esConfigDir, 'http-ca.crt'));
+    await chmod(path.join(layout.esConfigDir, 'http.key'), 0o600);
+    await input.security.addUsers(layout.esConfigDir);
+  }
   if (layout.esUser) {
     // ES writes its keystore into the config dir on first start, so it owns the whole runtime dir.
     await run('chown', ['-R', `${layout.esUser}:${layout.esUser}`, layout.esRuntimeDir]);

@@ -9,8 +9,23 @@ import { ensureArtifacts } from './artifacts.js';
 import { findEsServer, prepareEs, startEs } from './elasticsearch.js';
 import { findJavaInstalls, pickEsJava, pickKafkaJava } from './java.js';
 import { prepareKafka, startKafka } from './kafka.js';
+import {
+  kafkaListeners,
+  kafkaSecurityInfo,
+  prepareKafkaSecurity,
+  type KafkaListener,
+  type KafkaSecurityInfo,
+} from './kafka-security.js';
+import { tlsFiles } from './tls.js';
+import {
+  esSecurityInfo,
+  secureEsAccess,
+  secureEsRun,
+  secureEsLayout,
+  type EsSecurityInfo,
+} from './secure-es.js';
 import { defaultArtifactCacheDir, defaultStackDir, stackLayout, type StackLayout } from './layout.js';
-import { assertPortsFree, STACK_HOST, validatePort } from './ports.js';
+import { assertPortsFree, STACK_HOST, validatePort, type PortClaim } from './ports.js';
 import {
   childrenOf,
   isOurs,
@@ -26,14 +41,24 @@ import { ES_MIN_JAVA, ES_VERSION, KAFKA_MIN_JAVA, KAFKA_VERSION } from './versio
 
 export type { ClusterProbe } from './probe.js';
 export type { ProcessRecord, StopOutcome } from './process.js';
+export type { KafkaListener, KafkaSecurityInfo, KafkaUser } from './kafka-security.js';
+export type { EsSecurityInfo } from './secure-es.js';
 export { ES_VERSION, KAFKA_VERSION } from './versions.js';
 export { defaultStackDir, defaultArtifactCacheDir } from './layout.js';
 
 export const DEFAULT_PORTS = {
   kafkaPort: 9092,
   kafkaControllerPort: 9093,
+  /** Unless given: kafkaPort + 2. */
+  kafkaSaslSslPort: 9094,
+  /** Unless given: kafkaPort + 3. */
+  kafkaMtlsPort: 9095,
   esPort: 9200,
   esTransportPort: 9300,
+  /** Unless given: esPort + 1. */
+  esSecurePort: 9201,
+  /** Unless given: esPort + 101. */
+  esSecureTransportPort: 9301,
 } as const;
 
 export const DEFAULT_TIMEOUT_MS = 180_000;
@@ -49,8 +74,18 @@ export interface StackOptions {
   mavenRepoLocal?: string;
   kafkaPort?: number;
   kafkaControllerPort?: number;
+  /** Kafka's SASL_SSL listener (SCRAM-SHA-512 and PLAIN). The CLI uses --kafka-port + 2. */
+  kafkaSaslSslPort?: number;
+  /** Kafka's mutual-TLS listener (SSL, client certificate required). The CLI uses --kafka-port + 3. */
+  kafkaMtlsPort?: number;
   esPort?: number;
   esTransportPort?: number;
+  /** Also start the HTTPS + file-realm Elasticsearch (secure-es.ts). The CLI's --secure. */
+  secure?: boolean;
+  /** Its HTTP port; the CLI uses --es-port + 1. */
+  esSecurePort?: number;
+  /** Its transport port; the CLI uses --es-port + 101. */
+  esSecureTransportPort?: number;
   /** Limit for `up` to reach readiness (and for waiting on another up/down). Default 180 s. */
   timeoutMs?: number;
   /** Progress lines (the CLI prints them on stderr). */
@@ -58,7 +93,7 @@ export interface StackOptions {
 }
 
 export interface ServiceStatus {
-  name: 'kafka' | 'elasticsearch';
+  name: 'kafka' | 'elasticsearch' | 'elasticsearch-secure';
   /** host:port for Kafka, URL for Elasticsearch. */
   address: string;
   /** Recorded pids (ES: launcher and server JVM). */
@@ -74,7 +109,13 @@ export interface StackStatus {
   dir: string;
   logsDir: string;
   services: ServiceStatus[];
-  /** Both services run and answer. */
+  /** Kafka's client listeners: address and security protocol of each. */
+  kafkaListeners: KafkaListener[];
+  /** CA, client certificate and password files for the secured listeners. */
+  kafkaSecurity: KafkaSecurityInfo;
+  /** URL, CA, user and password file of the secured Elasticsearch, when `up --secure` started it. */
+  secureElasticsearch?: EsSecurityInfo;
+  /** Every service runs and answers. */
   healthy: boolean;
 }
 
@@ -85,6 +126,9 @@ export interface StackUpResult {
   alreadyRunning: boolean;
   brokers: string[];
   esUrl: string;
+  kafkaListeners: KafkaListener[];
+  kafkaSecurity: KafkaSecurityInfo;
+  secureElasticsearch?: EsSecurityInfo;
   kafka: { version: string; pid: number; javaHome: string; logFile: string };
   elasticsearch: { version: string; pids: number[]; javaHome: string; logFile: string; runtimeDir: string };
   probe: ClusterProbe | undefined;
@@ -102,8 +146,13 @@ interface Resolved {
   layout: StackLayout;
   kafkaPort: number;
   kafkaControllerPort: number;
+  kafkaSaslSslPort: number;
+  kafkaMtlsPort: number;
   esPort: number;
   esTransportPort: number;
+  secure: boolean;
+  esSecurePort: number;
+  esSecureTransportPort: number;
   timeoutMs: number;
   mavenRepoLocal: string | undefined;
   log: (line: string) => void;
@@ -119,15 +168,23 @@ function resolveOptions(opts: StackOptions): Resolved {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
     throw new StackError(`The timeout must be positive, not ${timeoutMs}.`);
+  // The secured listeners and the secured ES sit next to their plain ports unless given.
+  const kafkaPort = opts.kafkaPort ?? DEFAULT_PORTS.kafkaPort;
+  const esPort = opts.esPort ?? DEFAULT_PORTS.esPort;
   return {
     layout,
-    kafkaPort: validatePort(opts.kafkaPort ?? DEFAULT_PORTS.kafkaPort, '--kafka-port'),
+    kafkaPort: validatePort(kafkaPort, '--kafka-port'),
     kafkaControllerPort: validatePort(
       opts.kafkaControllerPort ?? DEFAULT_PORTS.kafkaControllerPort,
       'kafkaControllerPort',
     ),
-    esPort: validatePort(opts.esPort ?? DEFAULT_PORTS.esPort, '--es-port'),
+    kafkaSaslSslPort: validatePort(opts.kafkaSaslSslPort ?? kafkaPort + 2, 'kafkaSaslSslPort'),
+    kafkaMtlsPort: validatePort(opts.kafkaMtlsPort ?? kafkaPort + 3, 'kafkaMtlsPort'),
+    esPort: validatePort(esPort, '--es-port'),
     esTransportPort: validatePort(opts.esTransportPort ?? DEFAULT_PORTS.esTransportPort, 'esTransportPort'),
+    secure: opts.secure === true,
+    esSecurePort: validatePort(opts.esSecurePort ?? esPort + 1, 'esSecurePort'),
+    esSecureTransportPort: validatePort(opts.esSecureTransportPort ?? esPort + 101, 'esSecureTransportPort'),
     timeoutMs,
     mavenRepoLocal: opts.mavenRepoLocal,
     log: opts.log ?? (() => undefined),
@@ -140,17 +197,20 @@ const esUrlOf = (port: number) => `http://${STACK_HOST}:${port}`;
 /** Every process the state names, including ES server JVMs we did not record yet. */
 function recordedProcesses(state: StackState): { name: string; record: ProcessRecord }[] {
   const out: { name: string; record: ProcessRecord }[] = [];
-  const es = state.elasticsearch;
-  if (es) {
-    if (es.server) out.push({ name: 'elasticsearch server', record: es.server });
+  for (const [name, es] of [
+    ['elasticsearch', state.elasticsearch],
+    ['elasticsearch-secure', state.elasticsearchSecure],
+  ] as const) {
+    if (!es) continue;
+    if (es.server) out.push({ name: `${name} server`, record: es.server });
     else if (isOurs(es.launcher)) {
       // `up` died before it learned the server pid: the launcher's children are the server.
       for (const pid of childrenOf(es.launcher.pid)) {
         const r = recordFor(pid, 'org.elasticsearch');
-        if (r) out.push({ name: 'elasticsearch server', record: r });
+        if (r) out.push({ name: `${name} server`, record: r });
       }
     }
-    out.push({ name: 'elasticsearch launcher', record: es.launcher });
+    out.push({ name: `${name} launcher`, record: es.launcher });
   }
   if (state.kafka) out.push({ name: 'kafka', record: state.kafka.process });
   return out;
@@ -166,7 +226,12 @@ async function stopState(r: Resolved, state: StackState): Promise<StackDownResul
   return procs.map((p, i) => ({ name: p.name, pid: p.record.pid, outcome: outcomes[i] ?? 'not-running' }));
 }
 
-function allRunning(state: StackState): boolean {
+const esRunning = (es: StackState['elasticsearch']): boolean =>
+  es !== undefined && isOurs(es.launcher) && es.server !== undefined && isOurs(es.server);
+
+/** Every service `up` would start (the secured ES when asked for) runs; nothing extra is missing. */
+function allRunning(state: StackState, secure: boolean): boolean {
+  if ((secure || state.elasticsearchSecure) && !esRunning(state.elasticsearchSecure)) return false;
   const es = state.elasticsearch;
   return (
     state.kafka !== undefined &&
@@ -201,6 +266,11 @@ function upResult(
     alreadyRunning,
     brokers: brokersOf(kafka.port),
     esUrl: esUrlOf(es.port),
+    kafkaListeners: kafkaListeners(kafka.port, kafka.secure),
+    kafkaSecurity: kafkaSecurityInfo(r.layout.dir, tlsFiles(r.layout.dir)),
+    ...(state.elasticsearchSecure
+      ? { secureElasticsearch: esSecurityInfo(r.layout.dir, state.elasticsearchSecure.port) }
+      : {}),
     kafka: {
       version: KAFKA_VERSION,
       pid: kafka.process.pid,
@@ -220,6 +290,47 @@ function upResult(
   };
 }
 
+/** Kafka, the plain ES and (when it runs) the secured ES all answer a client request. */
+async function allAnswer(r: Resolved, state: StackState): Promise<boolean> {
+  const secure = state.elasticsearchSecure;
+  const secureOk = async () =>
+    !secure ||
+    esAnswers(
+      esSecurityInfo(r.layout.dir, secure.port).url,
+      5000,
+      await secureEsAccess(r.layout.dir, secure.port),
+    );
+  return (
+    state.kafka !== undefined &&
+    state.elasticsearch !== undefined &&
+    (await kafkaAnswers(brokersOf(state.kafka.port))) &&
+    (await esAnswers(esUrlOf(state.elasticsearch.port))) &&
+    (await secureOk())
+  );
+}
+
+/** Every port `up` will bind, with what it is for and the option that moves it. */
+function portClaims(r: Resolved): PortClaim[] {
+  return [
+    { port: r.kafkaPort, role: 'Kafka client listener', flag: '--kafka-port' },
+    { port: r.kafkaControllerPort, role: 'Kafka controller listener', flag: 'kafkaControllerPort' },
+    { port: r.kafkaSaslSslPort, role: 'Kafka SASL_SSL listener', flag: 'kafkaSaslSslPort' },
+    { port: r.kafkaMtlsPort, role: 'Kafka mutual-TLS listener', flag: 'kafkaMtlsPort' },
+    { port: r.esPort, role: 'Elasticsearch HTTP', flag: '--es-port' },
+    { port: r.esTransportPort, role: 'Elasticsearch transport', flag: 'esTransportPort' },
+    ...(r.secure
+      ? [
+          { port: r.esSecurePort, role: 'secured Elasticsearch HTTPS', flag: 'esSecurePort' },
+          {
+            port: r.esSecureTransportPort,
+            role: 'secured Elasticsearch transport',
+            flag: 'esSecureTransportPort',
+          },
+        ]
+      : []),
+  ];
+}
+
 /**
  * Starts Kafka and Elasticsearch unless this stack dir's services already run and answer (then
  * it returns at once with `alreadyRunning`). A half-running stack is stopped and started fresh.
@@ -231,9 +342,8 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackUpResult> {
   await mkdir(r.layout.logsDir, { recursive: true });
   return withLock(r.layout.lockFile, r.timeoutMs, async () => {
     const previous = await readState(r.layout.stateFile);
-    if (previous && allRunning(previous)) {
-      const p = previous as Required<StackState>;
-      if ((await kafkaAnswers(brokersOf(p.kafka.port))) && (await esAnswers(esUrlOf(p.elasticsearch.port)))) {
+    if (previous && allRunning(previous, r.secure)) {
+      if (await allAnswer(r, previous)) {
         r.log(`already running (stack dir ${r.layout.dir})`);
         return upResult(r, previous, true, await readProbe(r.layout.probeFile), {
           totalMs: Date.now() - t0,
@@ -247,12 +357,7 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackUpResult> {
       await stopState(r, previous);
     }
 
-    await assertPortsFree([
-      { port: r.kafkaPort, role: 'Kafka client listener', flag: '--kafka-port' },
-      { port: r.kafkaControllerPort, role: 'Kafka controller listener', flag: 'kafkaControllerPort' },
-      { port: r.esPort, role: 'Elasticsearch HTTP', flag: '--es-port' },
-      { port: r.esTransportPort, role: 'Elasticsearch transport', flag: 'esTransportPort' },
-    ]);
+    await assertPortsFree(portClaims(r));
 
     const installs = findJavaInstalls();
     const kafkaJava = pickKafkaJava(installs, KAFKA_MIN_JAVA);
@@ -262,15 +367,29 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackUpResult> {
     await ensureArtifacts(r.layout, { mavenRepoLocal: r.mavenRepoLocal, log: r.log });
     const artifactsMs = Date.now() - tA;
 
+    const securePorts = { saslSslPort: r.kafkaSaslSslPort, mtlsPort: r.kafkaMtlsPort };
     const kafkaInput = {
       layout: r.layout,
       java: kafkaJava,
       kafkaPort: r.kafkaPort,
       controllerPort: r.kafkaControllerPort,
+      secure: await prepareKafkaSecurity(r.layout.dir, kafkaJava, securePorts, r.log),
     };
     const esInput = { layout: r.layout, java: esJava, httpPort: r.esPort, transportPort: r.esTransportPort };
+    const secureEs = r.secure
+      ? await secureEsRun(
+          r.layout,
+          esJava,
+          { http: r.esSecurePort, transport: r.esSecureTransportPort },
+          r.log,
+        )
+      : undefined;
     await mkdir(r.layout.kafkaDir, { recursive: true });
-    await Promise.all([prepareKafka(kafkaInput), prepareEs(esInput)]);
+    await Promise.all([
+      prepareKafka(kafkaInput),
+      prepareEs(esInput),
+      ...(secureEs ? [secureEs.prepare()] : []),
+    ]);
 
     const state: StackState = { version: 1, dir: r.layout.dir, startedAt: new Date().toISOString() };
     const deadline = Date.now() + r.timeoutMs;
@@ -281,6 +400,7 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackUpResult> {
         process: kafkaProc,
         port: r.kafkaPort,
         controllerPort: r.kafkaControllerPort,
+        secure: securePorts,
         javaHome: kafkaJava.home,
       };
       await writeState(r.layout.stateFile, state);
@@ -294,6 +414,10 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackUpResult> {
         runtimeDir: r.layout.esRuntimeDir,
       };
       await writeState(r.layout.stateFile, state);
+      if (secureEs) {
+        state.elasticsearchSecure = await secureEs.start();
+        await writeState(r.layout.stateFile, state);
+      }
 
       // Both start at once: on 2 cores ES's ~20 s dominates and Kafka is ready well within it.
       await Promise.all([
@@ -305,6 +429,9 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackUpResult> {
         waitForEs(esUrlOf(r.esPort), { record: launcher, logFile: r.layout.esLog, deadline }).then(() =>
           r.log('Elasticsearch is ready (cluster health yellow or green)'),
         ),
+        ...(secureEs && state.elasticsearchSecure
+          ? [secureEs.ready(state.elasticsearchSecure, deadline)]
+          : []),
       ]);
       const server = await findEsServer(r.layout, launcher);
       if (!server) {
@@ -314,6 +441,8 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackUpResult> {
         );
       }
       state.elasticsearch.server = server;
+      if (secureEs && state.elasticsearchSecure)
+        state.elasticsearchSecure.server = await secureEs.findServer(state.elasticsearchSecure);
       await writeState(r.layout.stateFile, state);
     } catch (error) {
       // Leave nothing behind on a failed start; the error names the log to read.
@@ -378,10 +507,32 @@ export async function stackStatus(opts: StackOptions = {}): Promise<StackStatus>
       logFile: r.layout.esLog,
     },
   ];
+  const secure = state?.elasticsearchSecure;
+  if (secure) services.push(await secureEsStatus(r, secure));
   return {
     dir: r.layout.dir,
     logsDir: r.layout.logsDir,
     services,
+    kafkaListeners: kafkaListeners(kafkaPort, state?.kafka?.secure),
+    kafkaSecurity: kafkaSecurityInfo(r.layout.dir, tlsFiles(r.layout.dir)),
+    ...(secure ? { secureElasticsearch: esSecurityInfo(r.layout.dir, secure.port) } : {}),
     healthy: services.every((s) => s.running && s.answers),
+  };
+}
+
+async function secureEsStatus(
+  r: Resolved,
+  es: NonNullable<StackState['elasticsearchSecure']>,
+): Promise<ServiceStatus> {
+  const info = esSecurityInfo(r.layout.dir, es.port);
+  const running = esRunning(es);
+  const access = running ? await secureEsAccess(r.layout.dir, es.port) : undefined;
+  return {
+    name: 'elasticsearch-secure',
+    address: info.url,
+    pids: [es.launcher.pid, ...(es.server ? [es.server.pid] : [])],
+    running,
+    answers: access ? await esAnswers(info.url, 5000, access) : false,
+    logFile: secureEsLayout(r.layout).esLog,
   };
 }

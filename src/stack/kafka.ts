@@ -4,10 +4,11 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { StackError } from '../errors.js';
 import type { JavaInstall } from './java.js';
+import { scramFormatArgs, secureListenerProperties, type SecureListenerInput } from './kafka-security.js';
 import type { StackLayout } from './layout.js';
 import { spawnDetached, type ProcessRecord } from './process.js';
 import { STACK_HOST } from './ports.js';
@@ -18,23 +19,31 @@ export interface KafkaPropertiesInput {
   kafkaPort: number;
   controllerPort: number;
   dataDir: string;
+  /** The SASL_SSL and mutual-TLS listeners (see kafka-security.ts); absent: PLAINTEXT only. */
+  secure?: SecureListenerInput;
 }
 
 /** Test-friendly single-node settings; every replication factor is 1 because there is one broker. */
 export function renderKafkaProperties(input: KafkaPropertiesInput): string {
   const client = `${STACK_HOST}:${input.kafkaPort}`;
   const controller = `${STACK_HOST}:${input.controllerPort}`;
+  const secure = input.secure ? secureListenerProperties(input.secure) : undefined;
+  const listeners = [`PLAINTEXT://${client}`, ...(secure?.listeners ?? [])].join(',');
+  const protocolMap = ['CONTROLLER:PLAINTEXT', 'PLAINTEXT:PLAINTEXT', ...(secure?.protocolMap ?? [])].join(
+    ',',
+  );
   const props: [string, string | number | boolean][] = [
     ['process.roles', 'broker,controller'],
     ['node.id', 1],
     // Dynamic quorum, formatted with --standalone: the flow the 4.x quickstart documents.
     ['controller.quorum.bootstrap.servers', controller],
-    ['listeners', `PLAINTEXT://${client},CONTROLLER://${controller}`],
+    ['listeners', `${listeners},CONTROLLER://${controller}`],
     // 127.0.0.1, not localhost: Node resolves localhost to ::1 first and the broker binds IPv4.
-    ['advertised.listeners', `PLAINTEXT://${client},CONTROLLER://${controller}`],
+    ['advertised.listeners', `${listeners},CONTROLLER://${controller}`],
+    // Only clients are secured: broker and controller talk PLAINTEXT on loopback.
     ['inter.broker.listener.name', 'PLAINTEXT'],
     ['controller.listener.names', 'CONTROLLER'],
-    ['listener.security.protocol.map', 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT'],
+    ['listener.security.protocol.map', protocolMap],
     ['log.dirs', input.dataDir],
     ['num.partitions', 1],
     ['auto.create.topics.enable', true],
@@ -51,6 +60,7 @@ export function renderKafkaProperties(input: KafkaPropertiesInput): string {
     ['num.network.threads', 2],
     ['num.io.threads', 2],
     ['log.retention.hours', 24],
+    ...(secure?.props ?? []),
   ];
   return `${props.map(([k, v]) => `${k}=${String(v)}`).join('\n')}\n`;
 }
@@ -104,6 +114,7 @@ export interface KafkaStartInput {
   java: JavaInstall;
   kafkaPort: number;
   controllerPort: number;
+  secure?: SecureListenerInput;
 }
 
 /** Fresh data on every start: tests get a clean broker and a Kafka upgrade needs a reformat anyway. */
@@ -117,8 +128,12 @@ export async function prepareKafka(input: KafkaStartInput): Promise<void> {
       kafkaPort: input.kafkaPort,
       controllerPort: input.controllerPort,
       dataDir: layout.kafkaDataDir,
+      ...(input.secure ? { secure: input.secure } : {}),
     }),
+    // It holds the store password and the PLAIN user's password.
+    { mode: 0o600 },
   );
+  await chmod(layout.kafkaProperties, 0o600);
   await writeFile(layout.kafkaLog4j, renderKafkaLog4j());
   try {
     await run(
@@ -132,12 +147,14 @@ export async function prepareKafka(input: KafkaStartInput): Promise<void> {
         newClusterId(),
         '-c',
         layout.kafkaProperties,
+        ...(input.secure ? scramFormatArgs(input.secure.passwords) : []),
       ],
       { cwd: layout.kafkaDir, maxBuffer: 8 * 1024 * 1024 },
     );
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string };
-    const tail = `${e.stdout ?? ''}${e.stderr ?? ''}`.trim().split('\n').slice(-5).join(' | ');
+    let tail = `${e.stdout ?? ''}${e.stderr ?? ''}`.trim().split('\n').slice(-5).join(' | ');
+    for (const secret of input.secure?.passwords.values() ?? []) tail = tail.split(secret).join('***');
     throw new StackError(`Formatting the Kafka data dir ${layout.kafkaDataDir} failed: ${tail}`, undefined, {
       cause: error,
     });

@@ -128,13 +128,28 @@ export async function waitForKafka(brokers: string[], input: WaitInput): Promise
   );
 }
 
-export function esClient(url: string, requestTimeout = 10_000): Client {
-  return new Client({ node: url, requestTimeout, maxRetries: 0 });
+/** How the stack reaches its secured Elasticsearch: the file-realm user and the stack's CA. */
+export interface EsAccess {
+  username: string;
+  password: string;
+  /** PEM of the CA that signed the server certificate. */
+  ca: string;
+}
+
+export function esClient(url: string, requestTimeout = 10_000, access?: EsAccess): Client {
+  return new Client({
+    node: url,
+    requestTimeout,
+    maxRetries: 0,
+    ...(access
+      ? { auth: { username: access.username, password: access.password }, tls: { ca: access.ca } }
+      : {}),
+  });
 }
 
 /** Cluster health at least yellow; never ping()/info(): the integ-test-zip has no GET /. */
-export async function esAnswers(url: string, timeoutMs = 5000): Promise<boolean> {
-  const client = esClient(url, timeoutMs);
+export async function esAnswers(url: string, timeoutMs = 5000, access?: EsAccess): Promise<boolean> {
+  const client = esClient(url, timeoutMs, access);
   try {
     const health = await client.cluster.health({ wait_for_status: 'yellow', timeout: '1s' });
     return !health.timed_out && health.status !== 'red';
@@ -145,11 +160,11 @@ export async function esAnswers(url: string, timeoutMs = 5000): Promise<boolean>
   }
 }
 
-export async function waitForEs(url: string, input: WaitInput): Promise<void> {
+export async function waitForEs(url: string, input: WaitInput & { access?: EsAccess }): Promise<void> {
   while (Date.now() < input.deadline) {
     if (!isOurs(input.record))
       throw await notReadyError('Elasticsearch', 'exited during startup', input.logFile);
-    if (await esAnswers(url, 5000)) return;
+    if (await esAnswers(url, 5000, input.access)) return;
     await sleep(500);
   }
   throw await notReadyError(

@@ -10,6 +10,8 @@ export interface KafkaState {
   process: ProcessRecord;
   port: number;
   controllerPort: number;
+  /** The SASL_SSL and mutual-TLS listeners' ports (absent in states written before they existed). */
+  secure?: { saslSslPort: number; mtlsPort: number };
   javaHome: string;
 }
 
@@ -30,6 +32,8 @@ export interface StackState {
   startedAt: string;
   kafka?: KafkaState;
   elasticsearch?: EsState;
+  /** The HTTPS + file-realm Elasticsearch of `up --secure` (see secure-es.ts). */
+  elasticsearchSecure?: EsState;
 }
 
 export async function readState(file: string): Promise<StackState | undefined> {

@@ -1,5 +1,5 @@
 /** Runs the `kiver` CLI as a child process, as a user would, and captures what it prints. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -35,4 +35,39 @@ export function runKiver(
     });
     child.stdin.end(options.input ?? '');
   });
+}
+
+/** A long-running `kiver` child (collect, normalize) and what it printed so far (both streams). */
+export interface KiverChild {
+  child: ChildProcess;
+  output: () => string;
+}
+
+export function spawnKiver(args: string[], env: Record<string, string> = {}): KiverChild {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const keep = (d: Buffer) => (out = (out + d.toString('utf8')).slice(-200_000));
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return { child, output: () => out };
+}
+
+/** SIGTERM, then SIGKILL after 40 s; resolves with the exit code. */
+export async function stopKiver(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
+  const code = await exited;
+  clearTimeout(timer);
+  return code;
+}
+
+/** `--set key=value` for each pair. */
+export function setArgs(pairs: Record<string, string>): string[] {
+  return Object.entries(pairs).flatMap(([k, v]) => ['--set', `${k}=${v}`]);
 }

@@ -7,7 +7,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { stackUp } from '../../src/stack/index.js';
+import {
+  stackStatus,
+  stackUp,
+  type EsSecurityInfo,
+  type KafkaListener,
+  type KafkaSecurityInfo,
+} from '../../src/stack/index.js';
 
 export interface StackEndpoints {
   brokers: string[];
@@ -34,6 +40,44 @@ export async function ensureStack(): Promise<StackEndpoints> {
     esUrl: esEnv || r.esUrl,
   }));
   return pending;
+}
+
+export interface SecureKafka {
+  /** The PLAINTEXT listener, for the tests' own admin and readers. */
+  plainBrokers: string[];
+  saslSsl: string;
+  mtls: string;
+  security: KafkaSecurityInfo;
+}
+
+function listenerAddress(listeners: KafkaListener[], name: KafkaListener['name']): string {
+  const l = listeners.find((x) => x.name === name);
+  if (!l)
+    throw new Error(
+      `the stack has no ${name} Kafka listener (started before it had one? run 'kiver stack down' and 'up')`,
+    );
+  return l.address;
+}
+
+/**
+ * The stack's secured Kafka listeners and their CA, client certificate and password files:
+ * from the stack in KIVER_STACK_DIR when set (started with `kiver stack up --dir`), else from
+ * the default stack (started or reused).
+ */
+export async function secureKafka(): Promise<SecureKafka> {
+  const dir = process.env.KIVER_STACK_DIR?.trim();
+  const found = dir
+    ? await stackStatus({ dir }).then((s) => {
+        if (!s.healthy) throw new Error(`the stack in ${dir} is not running: kiver stack up --dir ${dir}`);
+        return { listeners: s.kafkaListeners, security: s.kafkaSecurity };
+      })
+    : await stackUp({}).then((r) => ({ listeners: r.kafkaListeners, security: r.kafkaSecurity }));
+  return {
+    plainBrokers: [listenerAddress(found.listeners, 'PLAINTEXT')],
+    saslSsl: listenerAddress(found.listeners, 'SASL_SSL'),
+    mtls: listenerAddress(found.listeners, 'MTLS'),
+    security: found.security,
+  };
 }
 
 /** `prefix-<time>-<random>`, lower case, valid as a Kafka topic, ES index and group id. */
@@ -87,4 +131,16 @@ export async function createTopic(brokers: string[], name: string, partitions = 
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * The secured Elasticsearch of `kiver stack up --secure` (KIVER_STACK_DIR's stack, else the
+ * default one), with the stack dir; undefined when that stack was started without --secure.
+ */
+export async function secureElasticsearch(): Promise<{ es: EsSecurityInfo; stackDir: string } | undefined> {
+  const dir = process.env.KIVER_STACK_DIR?.trim();
+  const status = await stackStatus(dir ? { dir } : {});
+  const up = status.services.find((s) => s.name === 'elasticsearch-secure');
+  if (!status.secureElasticsearch || !up?.answers) return undefined;
+  return { es: status.secureElasticsearch, stackDir: status.dir };
 }

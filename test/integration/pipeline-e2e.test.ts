@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@elastic/elasticsearch';
+import { stopKiver as stop } from '../helpers/cli.js';
 import { createTopic, ensureStack, uniqueName, waitFor } from '../helpers/stack.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -100,16 +101,6 @@ function startKiver(args: string[]): ChildProcess {
   });
   children.push(child);
   return child;
-}
-
-async function stop(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
-  const code = await exited;
-  clearTimeout(timer);
-  return code;
 }
 
 /** --set arguments every process of one test shares: its own topics, namespace and group. */

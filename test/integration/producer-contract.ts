@@ -90,6 +90,7 @@ export function recorder<T>(): Recorder<T> {
       sendRetried: () => undefined,
       kafkaStateChanged: (up) => void (up ? (r.ups += 1) : (r.downs += 1)),
       eventCutToFit: (_topic, before, after) => void r.cuts.push([before, after]),
+      accessRefused: () => undefined,
     },
   };
   return r;

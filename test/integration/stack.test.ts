@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -31,7 +31,8 @@ const opts: StackOptions = {
   esTransportPort: 19300,
   timeoutMs: 180_000,
 };
-const ports = [19092, 19093, 19200, 19300];
+// 19094/19095: the SASL_SSL and mutual-TLS listeners, derived from kafkaPort.
+const ports = [19092, 19093, 19094, 19095, 19200, 19300];
 let first: StackUpResult | undefined;
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string }> {
@@ -91,6 +92,20 @@ test('up starts both services; status says they answer', async () => {
   assert.equal(first.elasticsearch.pids.length, 2, 'launcher and server JVM are both recorded');
   assert.ok(existsSync(first.probeFile), 'the cluster probe was saved');
   assert.ok(first.probe && first.probe.modules.length > 0);
+  assert.deepEqual(
+    first.kafkaListeners.map((l) => `${l.name} ${l.address} ${l.securityProtocol}`),
+    ['PLAINTEXT 127.0.0.1:19092 PLAINTEXT', 'SASL_SSL 127.0.0.1:19094 SASL_SSL', 'MTLS 127.0.0.1:19095 SSL'],
+  );
+  const sec = first.kafkaSecurity;
+  for (const file of [
+    sec.caFile,
+    sec.clientCertFile,
+    sec.clientKeyFile,
+    ...sec.users.map((u) => u.passwordFile),
+  ])
+    assert.ok(existsSync(file), `${file} exists`);
+  for (const u of sec.users)
+    assert.equal(statSync(u.passwordFile).mode & 0o777, 0o600, `${u.passwordFile} is 0600`);
 
   const status = await stackStatus(opts);
   assert.equal(status.healthy, true, JSON.stringify(status));

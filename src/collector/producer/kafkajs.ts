@@ -19,6 +19,7 @@
 import PQueue from 'p-queue';
 import type { CompressionTypes, KafkaConfig as KafkaJsConfig, Message, Producer } from 'kafkajs';
 import { kafkajsCompression } from '../../config/kafkajs-codecs.js';
+import { kafkajsRefusal } from '../../config/access-refusal.js';
 import { createKafkajsRecordProducer } from './kafkajs-client.js';
 import type {
   OutgoingRecord,
@@ -93,6 +94,8 @@ class KafkajsProducer<T> implements RecordProducer<T> {
   #batchesQueued = 0;
   #connected = false;
   #up = true;
+  /** A refusal was reported and no send succeeded since. */
+  #refused = false;
   #stopping = false;
   #giveUpAtMs = Infinity;
   #roomWaiters: (() => void)[] = [];
@@ -319,6 +322,7 @@ class KafkajsProducer<T> implements RecordProducer<T> {
           compression: this.#compression,
           timeout: this.#settings.kafka.request_timeout_ms,
         });
+        this.#refused = false;
         if (!this.#up) {
           this.#up = true;
           this.#events.kafkaStateChanged(true, 'send succeeded');
@@ -341,6 +345,11 @@ class KafkajsProducer<T> implements RecordProducer<T> {
           return 'too-large';
         }
         this.#events.sendFailed(e.name || 'Error', e.message);
+        const refusal = kafkajsRefusal(error, this.#settings.kafka);
+        if (refusal && !this.#refused) {
+          this.#refused = true;
+          this.#events.accessRefused(refusal);
+        }
         if (this.#up) {
           this.#up = false;
           this.#events.kafkaStateChanged(false, e.message);

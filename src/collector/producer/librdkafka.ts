@@ -28,6 +28,7 @@ import {
   RdCode,
   type LibrdkafkaProperties,
 } from './librdkafka-config.js';
+import { librdkafkaRefusal } from '../../config/access-refusal.js';
 import type {
   OutgoingRecord,
   ProducerCallbacks,
@@ -61,6 +62,7 @@ export interface NativeProducer {
   setPollInBackground(on: boolean): unknown;
   on(event: 'delivery-report', cb: (err: NativeError | null, report: { opaque: unknown }) => void): unknown;
   on(event: 'event.error', cb: (err: NativeError) => void): unknown;
+  on(event: 'event.log', cb: (log: { message: string }) => void): unknown;
   removeAllListeners(): unknown;
 }
 
@@ -115,6 +117,8 @@ class LibrdkafkaProducer<T> implements RecordProducer<T> {
   #connecting = false;
   #closed = false;
   #up = true;
+  /** A refusal was reported and nothing was delivered since. */
+  #refused = false;
   /** Per key, entries not yet released to `acknowledged`, in the order sent. */
   readonly #byKey = new Map<string, Entry<T>[]>();
   /** Entries waiting to be handed to librdkafka (not connected, QUEUE_FULL, rebuilding), in order. */
@@ -250,6 +254,9 @@ class LibrdkafkaProducer<T> implements RecordProducer<T> {
     const native = new this.#mod.Producer(props);
     native.on('delivery-report', (err, report) => this.#onReport(err, report.opaque as Entry<T>));
     native.on('event.error', (err) => this.#onError(err));
+    // A failed SASL exchange or TLS handshake only shows in librdkafka's log (the connect
+    // callback says "broker transport failure", as for an outage).
+    native.on('event.log', (log) => this.#checkRefusal({ code: -1, message: log.message }));
     return native;
   }
 
@@ -257,10 +264,16 @@ class LibrdkafkaProducer<T> implements RecordProducer<T> {
     if (this.#closed || this.#connecting) return;
     this.#connecting = true;
     const native = this.#native;
-    native.connect({ timeout: this.#settings.kafka.request_timeout_ms, allTopics: false }, (err) => {
+    // Bounded by the connect timeout plus a little, not the request timeout: while connect()
+    // waits, librdkafka's log (where a refused SASL exchange or TLS handshake shows) was seen
+    // to reach us only once it returned; a failed connect is simply tried again.
+    const k = this.#settings.kafka;
+    const timeout = Math.min(k.request_timeout_ms, k.connection_timeout_ms + 5000);
+    native.connect({ timeout, allTopics: false }, (err) => {
       this.#connecting = false;
       if (this.#closed || native !== this.#native) return;
       if (err) {
+        this.#checkRefusal(err);
         this.#down(err);
         // librdkafka's client is gone after a failed connect; try again with backoff.
         this.#retryLater(() => this.#connect(), 1000);
@@ -368,6 +381,7 @@ class LibrdkafkaProducer<T> implements RecordProducer<T> {
   #onReport(err: NativeError | null, entry: Entry<T>): void {
     this.#outstanding.delete(entry);
     if (!err) {
+      this.#refused = false;
       if (!this.#up) {
         this.#up = true;
         this.#events.kafkaStateChanged(true, 'delivery succeeded');
@@ -380,6 +394,7 @@ class LibrdkafkaProducer<T> implements RecordProducer<T> {
     } else {
       this.#probing.delete(entry.key);
       const kind = classifyError(err.code, err.isFatal);
+      this.#checkRefusal(err);
       this.#events.sendFailed(this.#errorName(err.code), err.message);
       // Purged at close: it stays unacknowledged (read again at the next start). Else (too
       // large for the topic, behind a failed batch, purged after the fatal error that stops
@@ -500,7 +515,16 @@ class LibrdkafkaProducer<T> implements RecordProducer<T> {
     this.#wakeRoom();
   }
 
+  /** A failed SASL exchange or TLS handshake is reported once: retrying cannot fix it. */
+  #checkRefusal(err: NativeError): void {
+    const refusal = librdkafkaRefusal(err.code, err.message ?? '', this.#settings.kafka);
+    if (!refusal || this.#refused) return;
+    this.#refused = true;
+    this.#events.accessRefused(refusal);
+  }
+
   #onError(err: NativeError): void {
+    this.#checkRefusal(err);
     const kind = err.isFatal ? 'fatal' : classifyEventError(err.code, err.message);
     if (kind === 'down') this.#down(err);
     else this.#events.sendFailed(this.#errorName(err.code), err.message);

@@ -59,7 +59,7 @@ export interface ProducerCallbacks<T> {
 /** The producer's part of the collector's telemetry. */
 export type ProducerEvents = Pick<
   CollectorEvents,
-  'batchAcknowledged' | 'sendFailed' | 'sendRetried' | 'kafkaStateChanged' | 'eventCutToFit'
+  'batchAcknowledged' | 'sendFailed' | 'sendRetried' | 'kafkaStateChanged' | 'eventCutToFit' | 'accessRefused'
 >;
 
 export interface RecordProducer<T> {

@@ -5,6 +5,7 @@
  */
 import type { Client } from '@elastic/elasticsearch';
 import { ConfigError, ServiceUnavailableError } from '../../errors.js';
+import { elasticsearchRefusal } from '../../config/access-refusal.js';
 import type { ElasticsearchConfig } from '../../config/types.js';
 import type { Logger } from '../../observability/logger.js';
 import type { IndexMode } from '../index-naming.js';
@@ -43,7 +44,7 @@ export async function setUpIndexing(
     await client.cluster.health({ timeout: '5s' });
     capabilities = await detectCapabilities(client);
   } catch (error) {
-    throw toServiceError(error, config.url);
+    throw toServiceError(error, config);
   }
   const mode = chooseMode(config.mode, capabilities);
   if (mode === 'data_stream' && !capabilities.dataStreams) {
@@ -55,7 +56,7 @@ export async function setUpIndexing(
   try {
     await installTemplates(client, buildTemplates(capabilities, mode));
   } catch (error) {
-    throw toServiceError(error, config.url);
+    throw toServiceError(error, config);
   }
   const missing = fallbacks(capabilities, mode);
   logger.info(
@@ -67,7 +68,11 @@ export async function setUpIndexing(
   return { mode, capabilities };
 }
 
-function toServiceError(error: unknown, url: string): Error {
+function toServiceError(error: unknown, config: ElasticsearchConfig): Error {
+  const url = config.url;
+  // A refused password or an untrusted certificate: exit code 2, not a wait for an outage.
+  const refusal = elasticsearchRefusal(error, config);
+  if (refusal) return refusal;
   if (isUnreachable(error)) {
     return new ServiceUnavailableError(
       `Elasticsearch at ${url} is not reachable (${(error as Error).message}).`,
@@ -76,13 +81,6 @@ function toServiceError(error: unknown, url: string): Error {
     );
   }
   const status = statusOf(error);
-  if (status === 401 || status === 403) {
-    return new ServiceUnavailableError(
-      `Elasticsearch at ${url} refused our credentials (HTTP ${status}).`,
-      "Check elasticsearch.auth (username/password or api_key) and the role's privileges on logs-* and templates.",
-      { cause: error },
-    );
-  }
   if (status !== undefined) {
     return new ServiceUnavailableError(
       `Elasticsearch at ${url} answered HTTP ${status} during start-up: ${String((error as Error).message).slice(0, 500)}`,

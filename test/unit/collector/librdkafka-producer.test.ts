@@ -99,6 +99,7 @@ function make(maxInFlightBytes = 1024 * 1024) {
     sendRetried: () => undefined,
     kafkaStateChanged: () => undefined,
     eventCutToFit: (_t, before) => void cuts.push(before),
+    accessRefused: () => undefined,
   };
   const p = librdkafkaProducerFactory(mod)<string>(
     {

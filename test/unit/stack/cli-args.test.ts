@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatStatusTable, parseStackArgs } from '../../../src/cli/stack.js';
 import { UsageError } from '../../../src/errors.js';
+import { kafkaListeners, kafkaSecurityInfo } from '../../../src/stack/kafka-security.js';
+import { tlsFiles } from '../../../src/stack/tls.js';
 
 test('up with every option', () => {
   const a = parseStackArgs([
@@ -15,6 +17,7 @@ test('up with every option', () => {
     '--timeout',
     '90',
     '--json',
+    '--secure',
   ]);
   assert.equal(a.command, 'up');
   assert.equal(a.json, true);
@@ -22,8 +25,13 @@ test('up with every option', () => {
     dir: '/s',
     kafkaPort: 19092,
     kafkaControllerPort: 19093,
+    kafkaSaslSslPort: 19094,
+    kafkaMtlsPort: 19095,
     esPort: 19200,
     esTransportPort: 19300,
+    esSecurePort: 19201,
+    esSecureTransportPort: 19301,
+    secure: true,
     timeoutMs: 90_000,
   });
 });
@@ -41,6 +49,7 @@ test('bad arguments are UsageErrors', () => {
     ['up', 'down'],
     ['up', '--kafka-port', 'abc'],
     ['up', '--kafka-port', '70000'],
+    ['up', '--kafka-port', '65533'],
     ['up', '--es-port', '0'],
     ['up', '--timeout', '-1'],
     ['up', '--bogus'],
@@ -73,10 +82,24 @@ test('the status table shows address, pids, running and answers, and where the l
         logFile: '',
       },
     ],
+    kafkaListeners: kafkaListeners(9092, { saslSslPort: 9094, mtlsPort: 9095 }),
+    kafkaSecurity: kafkaSecurityInfo('/s', tlsFiles('/s')),
   });
   const lines = table.split('\n');
   assert.match(lines[0]!, /^SERVICE\s+ADDRESS\s+PIDS\s+RUNNING\s+ANSWERS$/);
   assert.match(lines[1]!, /^kafka\s+127\.0\.0\.1:9092\s+10\s+yes\s+yes$/);
   assert.match(lines[2]!, /^elasticsearch\s+http:\/\/127\.0\.0\.1:9200\s+-\s+no\s+no$/);
   assert.match(table, /logs: \/s\/logs/);
+  // Every Kafka listener with its address and security protocol, and the files a client needs.
+  assert.match(table, /^KAFKA LISTENER\s+ADDRESS\s+SECURITY\s+AUTHENTICATION$/m);
+  assert.match(table, /^PLAINTEXT\s+127\.0\.0\.1:9092\s+PLAINTEXT\s+none$/m);
+  assert.match(table, /^SASL_SSL\s+127\.0\.0\.1:9094\s+SASL_SSL\s+SCRAM-SHA-512, PLAIN$/m);
+  assert.match(table, /^MTLS\s+127\.0\.0\.1:9095\s+SSL\s+client certificate$/m);
+  assert.match(table, /^CA: \/s\/tls\/ca\.crt$/m);
+  assert.match(table, /^client certificate: \/s\/tls\/client\.crt \(key \/s\/tls\/client\.key\)$/m);
+  assert.match(
+    table,
+    /^user kiver-scram \(scram-sha-512\): password in \/s\/secrets\/kafka-scram\.password$/m,
+  );
+  assert.match(table, /^user kiver-plain \(plain\): password in \/s\/secrets\/kafka-plain\.password$/m);
 });
