@@ -1,5 +1,6 @@
 /**
- * `npm run soak -- --minutes N [--rate 2000] [--seed S] [--keep]`: the whole chain (one
+ * `npm run soak -- --minutes N [--rate 2000] [--seed S] [--keep] [--out FILE]
+ * [--dir STACKDIR --kafka-port K --es-port E]`: the whole chain (one
  * collector, two workers, the real stack) under a steady log load while faults hit every part
  * at seeded random moments; then every written event is looked up in Elasticsearch and the
  * dead-letter topic. Exits 1 on any loss, duplicate or failed expectation, keeping the run
@@ -39,6 +40,7 @@ function parse(argv: string[]) {
       dir: { type: 'string' },
       'kafka-port': { type: 'string' },
       'es-port': { type: 'string' },
+      out: { type: 'string' },
     },
     strict: true,
   });
@@ -56,7 +58,7 @@ function parse(argv: string[]) {
     stack.esPort = Number(values['es-port']);
     stack.esTransportPort = stack.esPort + 100;
   }
-  return { minutes, rate, seed, keep: values.keep, stack };
+  return { minutes, rate, seed, keep: values.keep, stack, out: values.out };
 }
 
 const say = (line: string) => process.stdout.write(`soak: ${line}\n`);
@@ -179,7 +181,7 @@ async function main(): Promise<number> {
       unexpectedExits: unexpected,
     });
     const date = new Date().toISOString().slice(0, 10);
-    const resultsFile = path.resolve('bench/results', `soak-${date}.json`);
+    const resultsFile = path.resolve(args.out ?? path.join('bench/results', `soak-${date}.json`));
     const report = {
       kind: 'soak',
       startedAt: new Date(t0).toISOString(),
