@@ -3,7 +3,7 @@
  * until SIGTERM/SIGINT, then sends what it read, writes its checkpoint and exits within
  * collector.shutdown_timeout_ms.
  */
-import { Collector, collectorMetrics, fanOut, loggingEvents } from '../collector/index.js';
+import { Collector, CollectorHealth, collectorMetrics, fanOut, loggingEvents } from '../collector/index.js';
 import { configHelp } from '../config/index.js';
 import { configOnlyCommand } from './args.js';
 import { createLogger } from '../observability/logger.js';
@@ -34,18 +34,22 @@ export async function run(argv: string[]): Promise<number> {
     kafkaUp: () => collector?.stats().kafkaUp ?? false,
     lags: () => collector?.lags() ?? [],
   });
+  const health = new CollectorHealth({
+    maxLagBytes: config.collector.health_max_lag_bytes,
+    checkpointDir: config.collector.checkpoint_dir,
+  });
   collector = await Collector.create({
     config: config.collector,
     kafka: config.kafka,
     logger: log,
-    events: fanOut(metricsEvents, loggingEvents(log)),
+    events: fanOut(metricsEvents, health.events, loggingEvents(log)),
   });
   const server = await startMetricsServer(config.metrics.listen, registry, () => {
     const s = collector?.stats();
     let lag = 0;
     for (const l of collector?.lags() ?? []) lag += l.lagBytes;
     return {
-      ok: true,
+      checks: health.checks(lag),
       details: {
         kafka: s?.kafkaUp ? 'up' : 'unreachable',
         files_watched: s?.filesWatched ?? 0,

@@ -82,6 +82,12 @@ export function collectorMetrics(
   );
   const ckWrites = counter('checkpoint_writes_total', 'Durable checkpoint writes.');
   const ckErrors = counter('checkpoint_write_errors_total', 'Failed checkpoint writes.');
+  const ckWritable = new Gauge({
+    name: p + 'checkpoint_writable',
+    help: '1 when the last checkpoint write succeeded, 0 while writes fail (reading goes on; the write is retried).',
+    registers: [registry],
+  });
+  ckWritable.set(1);
   const watchErrors = counter('watch_errors_total', 'File-system watch errors, by code.', ['code']);
 
   new Gauge({
@@ -176,8 +182,14 @@ export function collectorMetrics(
     sendFailed: (errorType) => sendErrors.inc({ error_type: errorType }),
     sendRetried: () => retries.inc(),
     kafkaStateChanged: () => undefined,
-    checkpointWritten: () => ckWrites.inc(),
-    checkpointWriteFailed: () => ckErrors.inc(),
+    checkpointWritten: () => {
+      ckWrites.inc();
+      ckWritable.set(1);
+    },
+    checkpointWriteFailed: () => {
+      ckErrors.inc();
+      ckWritable.set(0);
+    },
     watchLimitReached: () => watchErrors.inc({ code: 'ENOSPC' }),
     watchError: (_path, code) => watchErrors.inc({ code }),
   };

@@ -1,8 +1,10 @@
 /**
- * Checks a collector configuration against the machine before anything starts: every
- * problem becomes a ConfigError with one sentence naming the key and the fix. Values the
- * config loader already typed are checked here for relations and for what only the
- * running host can tell (does the root exist, can it be read).
+ * The collector's checks of its configuration beyond the spec table (src/config/spec.ts, which
+ * the loader applies: types, ranges, enums, formats, relations between keys). Two parts:
+ * `checkCollectorSettings`, what needs the collector's own parsers (globs, path templates,
+ * encodings) and holds on any host; `checkCollectorHost`, what only the running host can tell
+ * (do the roots exist, can they be read). `Collector.create` runs both, and so does
+ * `kiver check --for collect` (src/cli/preflight.ts): one decision, made in one place.
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
@@ -23,34 +25,35 @@ function glob(key: string, pattern: string): void {
   }
 }
 
-function regex(key: string, source: string | null): void {
-  if (source === null) return;
-  try {
-    new RegExp(source);
-  } catch (error) {
-    throw new ConfigError(
-      `${key} '${source}' is not a valid regular expression (${(error as Error).message}).`,
-      'Fix the pattern (JavaScript syntax).',
-    );
-  }
+/** What holds on any host: globs, path templates, encodings. */
+export function checkCollectorSettings(c: CollectorConfig): void {
+  c.include.forEach((p, i) => glob(`collector.include[${i}]`, p));
+  c.exclude.forEach((p, i) => glob(`collector.exclude[${i}]`, p));
+  c.path_templates.forEach((t, i) => {
+    try {
+      compileTemplate(t);
+    } catch (error) {
+      throw new ConfigError(
+        `collector.path_templates[${i}]: ${(error as Error).message}.`,
+        'Use {name} for one path segment and ** for any depth, e.g. /app/log/{container_id}/**.',
+      );
+    }
+  });
+  c.multiline.forEach((r, i) => glob(`collector.multiline[${i}].path`, r.path));
+  c.encoding.forEach((r, i) => {
+    glob(`collector.encoding[${i}].path`, r.path);
+    const problem = encodingProblem(r.encoding);
+    if (problem)
+      throw new ConfigError(
+        `collector.encoding[${i}]: ${problem}.`,
+        'Use utf-8, gbk, gb18030 or another ASCII-compatible encoding.',
+      );
+  });
+  c.topics.forEach((r, i) => glob(`collector.topics[${i}].path`, r.path));
 }
 
-function positive(key: string, value: number): void {
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new ConfigError(
-      `collector.${key} must be a positive number, got ${value}.`,
-      `Set collector.${key} to a value above 0.`,
-    );
-  }
-}
-
-export function checkCollectorConfig(c: CollectorConfig): void {
-  if (c.roots.length === 0) {
-    throw new ConfigError(
-      'collector.roots is empty, so there is nothing to follow.',
-      'Set collector.roots to the log folders, e.g. [/app/log].',
-    );
-  }
+/** What only this host can tell: every root is an absolute, existing, readable folder. */
+export function checkCollectorHost(c: CollectorConfig): void {
   for (const root of c.roots) {
     if (!isAbsolute(root)) {
       throw new ConfigError(
@@ -81,85 +84,9 @@ export function checkCollectorConfig(c: CollectorConfig): void {
       );
     }
   }
-  if (c.include.length === 0)
-    throw new ConfigError(
-      'collector.include is empty, so no file would be collected.',
-      'Set it to e.g. ["**/*.log"].',
-    );
-  c.include.forEach((p, i) => glob(`collector.include[${i}]`, p));
-  c.exclude.forEach((p, i) => glob(`collector.exclude[${i}]`, p));
-  c.path_templates.forEach((t, i) => {
-    try {
-      compileTemplate(t);
-    } catch (error) {
-      throw new ConfigError(
-        `collector.path_templates[${i}]: ${(error as Error).message}.`,
-        'Use {name} for one path segment and ** for any depth, e.g. /app/log/{container_id}/**.',
-      );
-    }
-  });
-  c.multiline.forEach((r, i) => {
-    glob(`collector.multiline[${i}].path`, r.path);
-    regex(`collector.multiline[${i}].start`, r.start);
-    regex(`collector.multiline[${i}].continuation`, r.continuation);
-    if (r.start !== null && r.continuation !== null) {
-      throw new ConfigError(
-        `collector.multiline[${i}] sets both start and continuation.`,
-        'Keep one: start (a line that begins an event) or continuation (a line that continues one).',
-      );
-    }
-    if (r.max_lines < 1 || r.max_bytes < 1 || r.timeout_ms < 1) {
-      throw new ConfigError(
-        `collector.multiline[${i}] has a max_lines, max_bytes or timeout_ms below 1.`,
-        'Set each to a positive number.',
-      );
-    }
-  });
-  c.encoding.forEach((r, i) => {
-    glob(`collector.encoding[${i}].path`, r.path);
-    const problem = encodingProblem(r.encoding);
-    if (problem)
-      throw new ConfigError(
-        `collector.encoding[${i}]: ${problem}.`,
-        'Use utf-8, gbk, gb18030 or another ASCII-compatible encoding.',
-      );
-  });
-  c.topics.forEach((r, i) => {
-    glob(`collector.topics[${i}].path`, r.path);
-    if (!/^[A-Za-z0-9._-]{1,249}$/.test(r.topic)) {
-      throw new ConfigError(
-        `collector.topics[${i}].topic '${r.topic}' is not a valid Kafka topic name.`,
-        'Use letters, digits, dot, underscore and dash.',
-      );
-    }
-  });
-  if (c.start_at !== 'beginning' && c.start_at !== 'end') {
-    throw new ConfigError(
-      `collector.start_at '${String(c.start_at)}' is unknown.`,
-      "Use 'beginning' or 'end'.",
-    );
-  }
-  for (const key of [
-    'max_event_bytes',
-    'max_open_files',
-    'rescan_interval_ms',
-    'close_inactive_ms',
-    'partial_line_timeout_ms',
-    'checkpoint_interval_ms',
-    'checkpoint_grace_ms',
-    'batch_max_bytes',
-    'batch_max_events',
-    'batch_linger_ms',
-    'max_in_flight_batches',
-    'max_in_flight_bytes',
-    'shutdown_timeout_ms',
-  ] as const) {
-    positive(key, c[key]);
-  }
-  if (c.max_in_flight_bytes < c.batch_max_bytes) {
-    throw new ConfigError(
-      `collector.max_in_flight_bytes (${c.max_in_flight_bytes}) is below collector.batch_max_bytes (${c.batch_max_bytes}).`,
-      'Raise max_in_flight_bytes to at least a few batches.',
-    );
-  }
+}
+
+export function checkCollectorConfig(c: CollectorConfig): void {
+  checkCollectorSettings(c);
+  checkCollectorHost(c);
 }

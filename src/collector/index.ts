@@ -3,6 +3,7 @@ export { Collector, type CollectorOptions, type CollectorStats } from './collect
 export { type CollectorEvents, noopEvents, fanOut } from './events.js';
 export { collectorMetrics } from './collector-metrics.js';
 export { loggingEvents } from './log-events.js';
+export { CollectorHealth } from './health.js';
 export { MultilineJoiner, DEFAULT_MULTILINE_RULE, ruleForPath, type EventSink } from './multiline.js';
 export { parseEnvelope, type Envelope } from './envelope.js';
 export { checkCollectorConfig } from './config-check.js';

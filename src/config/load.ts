@@ -386,8 +386,28 @@ function readYamlFile(file: string): Plain {
   return doc.toJS() as Plain;
 }
 
+/** Rules between collector keys: here, so every command that loads a configuration applies them. */
+function checkCollectorRelations(collector: Plain): void {
+  const c = collector as { [k: string]: number };
+  if (c.max_in_flight_bytes! < c.batch_max_bytes!) {
+    throw new ConfigError(
+      `collector.max_in_flight_bytes (${c.max_in_flight_bytes}) is below collector.batch_max_bytes (${c.batch_max_bytes}).`,
+      'Raise max_in_flight_bytes to at least a few batches.',
+    );
+  }
+  // A followed file's entry is refreshed at checkpoint writes: a grace shorter than a few
+  // write periods would expire entries of files that are still being read.
+  if (c.checkpoint_grace_ms! < 4 * c.checkpoint_interval_ms!) {
+    throw new ConfigError(
+      `collector.checkpoint_grace_ms (${c.checkpoint_grace_ms}) is below 4 x collector.checkpoint_interval_ms (${c.checkpoint_interval_ms}).`,
+      'Raise checkpoint_grace_ms (default 24h) or lower checkpoint_interval_ms.',
+    );
+  }
+}
+
 /** Resolves `*_file` secrets and checks rules that span several keys. */
 function resolveCrossField(config: Plain): void {
+  checkCollectorRelations(config.collector as Plain);
   const kafka = config.kafka as Plain;
   const sasl = kafka.sasl as Plain;
   readSecretFile(sasl, 'password', 'kafka.sasl');

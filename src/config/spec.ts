@@ -64,10 +64,30 @@ export interface SectionSpec {
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
+/**
+ * `host:port` or `[ipv6]:port` with a port up to 65535; an empty host means 127.0.0.1. The one
+ * parser of addresses: the loader's checks and the metrics server both use it, so a value the
+ * loader accepts is one the server can bind.
+ */
+export function splitHostPort(value: string): { host: string; port: number } | null {
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9._-]*)):(\d{1,5})$/.exec(value.trim());
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port > 65535) return null;
+  return { host: match[1] ?? (match[2] || '127.0.0.1'), port };
+}
+
 function hostPort(value: string): string | null {
-  return /^[A-Za-z0-9._-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/.test(value)
+  const parsed = splitHostPort(value);
+  return parsed && !value.trim().startsWith(':') && parsed.port > 0
     ? null
-    : 'host:port, e.g. 127.0.0.1:9092';
+    : 'host:port with a port from 1 to 65535, e.g. 127.0.0.1:9092';
+}
+
+/** A Kafka topic name as the broker accepts it. */
+export function topicName(value: string): string | null {
+  return /^[A-Za-z0-9._-]{1,249}$/.test(value) && value !== '.' && value !== '..'
+    ? null
+    : 'a Kafka topic name: 1 to 249 letters, digits, dots, underscores and dashes';
 }
 
 function httpUrl(value: string): string | null {
@@ -98,7 +118,9 @@ function regex(value: string): string | null {
 }
 
 function listenAddress(value: string): string | null {
-  return value === '' ? null : hostPort(value) && "host:port such as '127.0.0.1:9464', or '' to disable";
+  return value.trim() === '' || splitHostPort(value)
+    ? null
+    : "host:port with a port up to 65535 (0 picks a free one) such as '127.0.0.1:9464', or '' to disable";
 }
 
 const tls = (what: string): SectionSpec => ({
@@ -134,8 +156,18 @@ export const configSpec: SectionSpec = {
           check: hostPort,
           doc: 'Bootstrap brokers, host:port.',
         },
-        topic: { type: 'string', default: 'logs.raw', doc: 'Topic of raw records from collectors.' },
-        dlq_topic: { type: 'string', default: 'logs.dlq', doc: 'Dead-letter topic written by workers.' },
+        topic: {
+          type: 'string',
+          default: 'logs.raw',
+          check: topicName,
+          doc: 'Topic of raw records from collectors.',
+        },
+        dlq_topic: {
+          type: 'string',
+          default: 'logs.dlq',
+          check: topicName,
+          doc: 'Dead-letter topic written by workers.',
+        },
         client_id: { type: 'string', default: 'kiver', doc: 'Kafka client id prefix.' },
         client: {
           type: 'string',
@@ -230,6 +262,7 @@ export const configSpec: SectionSpec = {
         include: {
           type: 'list',
           default: ['**/*.log'],
+          minItems: 1,
           doc: 'Globs (relative to a root) of files to follow.',
         },
         exclude: {
@@ -291,7 +324,9 @@ export const configSpec: SectionSpec = {
           checkItem: (item) =>
             item.start === null && item.continuation === null
               ? 'a multiline rule needs a start or a continuation pattern'
-              : null,
+              : item.start !== null && item.continuation !== null
+                ? 'a multiline rule takes start (a line that begins an event) or continuation (a line that continues one), not both'
+                : null,
         },
         encoding: {
           type: 'rules',
@@ -306,7 +341,10 @@ export const configSpec: SectionSpec = {
           type: 'rules',
           default: [],
           doc: 'Kafka topic by path; none matching: kafka.topic.',
-          item: { path: pathRule, topic: { type: 'string', default: 'logs.raw', doc: 'Topic.' } },
+          item: {
+            path: pathRule,
+            topic: { type: 'string', default: 'logs.raw', check: topicName, doc: 'Topic.' },
+          },
         },
         follow_symlinks: { type: 'bool', default: false, doc: 'Follow symbolic links out of the roots.' },
         max_event_bytes: {
@@ -348,9 +386,11 @@ export const configSpec: SectionSpec = {
         checkpoint_grace_ms: {
           type: 'int',
           default: 86400000,
-          min: 0,
+          // A followed file's entry is refreshed only every max(1 s, grace/4) and at each
+          // write: a shorter grace would expire entries of files still being read.
+          min: 60000,
           unit: 'ms',
-          doc: 'Forget files gone for longer than this.',
+          doc: 'Forget files gone for longer than this; at least 4 x checkpoint_interval_ms.',
         },
         record_max_events: {
           type: 'int',
@@ -403,6 +443,13 @@ export const configSpec: SectionSpec = {
           unit: 'ms',
           doc: 'Bound on SIGTERM shutdown.',
         },
+        health_max_lag_bytes: {
+          type: 'int',
+          default: 512 * MiB,
+          min: 1,
+          unit: 'bytes',
+          doc: "/healthz's lag check fails while the files hold more unsent bytes than this.",
+        },
       },
     },
     normalizer: {
@@ -442,6 +489,12 @@ export const configSpec: SectionSpec = {
           min: 100,
           unit: 'ms',
           doc: 'Bound on SIGTERM shutdown.',
+        },
+        health_max_lag_records: {
+          type: 'int',
+          default: 100000,
+          min: 1,
+          doc: "/healthz's lag check fails while the assigned partitions are more raw records behind than this.",
         },
       },
     },

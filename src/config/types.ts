@@ -117,6 +117,8 @@ export interface CollectorConfig {
   readonly max_in_flight_batches: number;
   readonly max_in_flight_bytes: number;
   readonly shutdown_timeout_ms: number;
+  /** /healthz's lag check fails above this many unsent bytes. */
+  readonly health_max_lag_bytes: number;
 }
 
 export interface NormalizerConfig {
@@ -133,6 +135,8 @@ export interface NormalizerConfig {
   readonly retry_initial_ms: number;
   readonly retry_max_ms: number;
   readonly shutdown_timeout_ms: number;
+  /** /healthz's lag check fails above this many raw records behind (summed over assigned partitions). */
+  readonly health_max_lag_records: number;
 }
 
 export interface MetricsConfig {

@@ -56,6 +56,7 @@ export class NormalizerConsumer {
     const { GROUP_JOIN, CRASH, DISCONNECT, STOP } = this.#consumer.events;
     this.#consumer.on(GROUP_JOIN, (e) => {
       this.#joined = true;
+      this.events.assigned();
       this.logger.info(
         { assignment: e.payload.memberAssignment, memberId: e.payload.memberId },
         'joined the consumer group',

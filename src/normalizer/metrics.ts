@@ -18,6 +18,8 @@ export interface WorkerEvents extends BulkEvents {
   dropped(pipeline: string): void;
   deadLettered(reason: DeadLetterClass, count: number): void;
   lag(topic: string, partition: number, lag: number): void;
+  /** A (re)join handed this member its partitions: lag known of earlier ones no longer applies. */
+  assigned(): void;
   endToEndDelay(seconds: number): void;
   paused(paused: boolean): void;
 }
@@ -126,6 +128,7 @@ export function createNormalizerMetrics(registry: Registry): NormalizerMetrics {
     dropped: (pipeline) => dropped.inc({ pipeline }),
     deadLettered: (reason, count) => deadLettered.inc({ reason }, count),
     lag: (topic, partition, value) => lag.set({ topic, partition: String(partition) }, value),
+    assigned: () => lag.reset(),
     endToEndDelay: (seconds) => delay.observe(Math.max(0, seconds)),
     paused: (value) => paused.set(value ? 1 : 0),
     requestCompleted: (seconds, docs, bytes, result) => {

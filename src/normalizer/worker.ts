@@ -10,6 +10,7 @@ import type { KiverConfig } from '../config/types.js';
 import { ServiceUnavailableError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { createRegistry, startMetricsServer, type MetricsServer } from '../observability/metrics-server.js';
+import { isHealthy } from '../observability/health.js';
 import { loadPipelineSet } from './pipeline/index.js';
 import { RawRecordCodec } from '../schema/raw-record.js';
 import { NormalizerConsumer } from './consumer.js';
@@ -21,6 +22,7 @@ import { setUpIndexing, type IndexSetup } from './indexer/setup.js';
 import { createKafka } from './kafka-client.js';
 import { waitForTopic } from './topic-wait.js';
 import { createNormalizerMetrics, type NormalizerMetrics } from './metrics.js';
+import { WorkerHealth } from './health.js';
 import type { Engine } from './pipeline-port.js';
 
 const MiB = 1024 * 1024;
@@ -66,9 +68,11 @@ export async function startWorker(config: KiverConfig, options: WorkerOptions): 
   let consumer: NormalizerConsumer | undefined;
   let server: MetricsServer | null = null;
   try {
+    // The Kafka client first: it only reads the configuration (certificate files), so a bad
+    // one is refused before anything connects, as `kiver check --for normalize` refuses it.
+    kafka = createKafka(config.kafka, logger);
     const setup = await setUpIndexing(client, config.elasticsearch, logger);
     const backoff = { initialMs: n.retry_initial_ms, maxMs: n.retry_max_ms };
-    kafka = createKafka(config.kafka, logger);
     deadLetters = new DeadLetterWriter(kafka, config.kafka.dlq_topic, backoff, {
       produceFailed: (error, attempt) =>
         logger.warn(
@@ -77,12 +81,22 @@ export async function startWorker(config: KiverConfig, options: WorkerOptions): 
         ),
     });
     await connectKafka(() => deadLetters!.connect(), config.kafka.brokers);
+    const health = new WorkerHealth({ groupId: n.group_id, maxLagRecords: n.health_max_lag_records });
     const events = {
       ...metrics,
       reachability: (reachable: boolean) => {
         metrics.reachability(reachable);
+        health.reachability(reachable);
         if (reachable) consumer?.resume();
         else consumer?.pause();
+      },
+      lag: (topic: string, partition: number, records: number) => {
+        metrics.lag(topic, partition, records);
+        health.lag(topic, partition, records);
+      },
+      assigned: () => {
+        metrics.assigned();
+        health.assigned();
       },
     };
     const indexer = new BulkIndexer(new ElasticsearchBulkTransport(client), {
@@ -117,9 +131,9 @@ export async function startWorker(config: KiverConfig, options: WorkerOptions): 
       logger,
     );
     const c = consumer;
-    const healthy = (): boolean => c.joined && metrics.elasticsearchReachable;
+    const healthy = (): boolean => isHealthy({ checks: health.checks(c.joined) });
     server = await startMetricsServer(config.metrics.listen, registry, () => ({
-      ok: healthy(),
+      checks: health.checks(c.joined),
       details: {
         consumer_joined: c.joined,
         elasticsearch_reachable: metrics.elasticsearchReachable,

@@ -1,18 +1,20 @@
 /**
- * The /metrics (Prometheus text) and /healthz endpoints both deployables expose. Bound to
- * the configured address (default 127.0.0.1:9464) so nothing is exposed beyond the host by
- * accident.
+ * The /metrics (Prometheus text), /healthz, /readyz and /livez endpoints both deployables
+ * expose. Bound to the configured address (default 127.0.0.1:9464) so nothing is exposed
+ * beyond the host by accident.
+ *
+ * /healthz and /readyz answer the named checks (200 when all hold, 503 otherwise); /livez
+ * answers 200 whenever the event loop turns, whatever the dependencies: an orchestrator must
+ * not restart a collector because Kafka is down (restarting would not bring Kafka back).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { ConfigError } from '../errors.js';
+import { splitHostPort } from '../config/spec.js';
+import { healthBody, type HealthReport } from './health.js';
 
-export interface HealthReport {
-  ok: boolean;
-  /** Free-form details shown as JSON (state of Kafka, Elasticsearch, files, ...). */
-  details?: Record<string, unknown>;
-}
+export type { HealthReport } from './health.js';
 
 export interface MetricsServer {
   readonly url: string;
@@ -29,15 +31,14 @@ export function createRegistry(prefix = 'kiver_'): Registry {
 }
 
 export function parseListen(listen: string): { host: string; port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(listen.trim());
-  const port = match ? Number(match[3]) : NaN;
-  if (!match || port > 65535) {
+  const parsed = splitHostPort(listen);
+  if (!parsed) {
     throw new ConfigError(
       `metrics.listen '${listen}' is not host:port.`,
       "Use for example '127.0.0.1:9464', or '' to disable the metrics server.",
     );
   }
-  return { host: match[1] ?? (match[2] || '127.0.0.1'), port };
+  return parsed;
 }
 
 /** Starts the server; `listen` '' means disabled (returns null). Port 0 picks a free port. */
@@ -63,14 +64,19 @@ export async function startMetricsServer(
       );
       return;
     }
-    if (path === '/healthz') {
-      const report = health();
-      res.writeHead(report.ok ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: report.ok ? 'ok' : 'unhealthy', ...report.details }));
+    if (path === '/healthz' || path === '/readyz') {
+      const body = healthBody(health());
+      res.writeHead(body.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+      return;
+    }
+    if (path === '/livez') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: 'ok', uptime_seconds: Math.round(process.uptime()) }));
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain' });
-    res.end('not found: try /metrics or /healthz\n');
+    res.end('not found: try /metrics, /healthz, /readyz or /livez\n');
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {

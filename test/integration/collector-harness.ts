@@ -1,5 +1,6 @@
 /** Shared by the collector integration tests: a topic reader and a config builder. */
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
@@ -17,6 +18,7 @@ import {
 import { createTopic, uniqueName } from '../helpers/stack.js';
 
 const codec = new RawRecordCodec();
+const repo = join(import.meta.dirname, '..', '..');
 
 /**
  * The collector's Kafka client under test: `KIVER_TEST_KAFKA_CLIENT=kafkajs|librdkafka|auto`
@@ -124,6 +126,61 @@ export function byFile(records: RawRecordV1[]): Map<string, RawRecordV1[]> {
     const list = m.get(k) ?? [];
     list.push(r);
     m.set(k, list);
+  }
+  return m;
+}
+
+/** The YAML configuration of a spawned `kiver collect` for a scenario (extra collector lines). */
+export function writeConfig(brokers: string[], s: Scenario, collector: string[], listen = "''"): string {
+  const file = join(s.base, 'kiver.yaml');
+  writeFileSync(
+    file,
+    [
+      'kafka:',
+      `  brokers: [${brokers.join(', ')}]`,
+      kafkaClientYaml,
+      `  topic: ${s.topic}`,
+      'collector:',
+      `  roots: [${s.root}]`,
+      '  include: ["*.log"]',
+      `  checkpoint_dir: ${join(s.base, 'state')}`,
+      '  batch_linger_ms: 20',
+      ...collector.map((l) => `  ${l}`),
+      'metrics:',
+      `  listen: ${listen}`,
+    ].join('\n'),
+  );
+  return file;
+}
+
+/** `kiver collect --config FILE` as a child process; `output()` is the tail of what it printed. */
+export function startCollector(configFile: string): ChildProcess & { output: () => string } {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/main.ts', 'collect', '--config', configFile],
+    {
+      cwd: repo,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
+  child.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
+  return Object.assign(child, { output: () => out });
+}
+
+export function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((r) => child.once('exit', (code) => r(code)));
+}
+
+/** Prometheus text -> { 'name{labels}': value }. */
+export function parseMetrics(text: string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const i = line.lastIndexOf(' ');
+    m.set(line.slice(0, i), Number(line.slice(i + 1)));
   }
   return m;
 }

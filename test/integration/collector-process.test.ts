@@ -6,72 +6,16 @@
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureStack, waitFor } from '../helpers/stack.js';
-import { kafkaClientYaml, scenario, type Scenario } from './collector-harness.js';
+import { exited, parseMetrics, scenario, startCollector, writeConfig } from './collector-harness.js';
 import { freePort } from '../helpers/local-port.js';
-
-const repo = join(import.meta.dirname, '..', '..');
-
-function writeConfig(brokers: string[], s: Scenario, collector: string[], listen = "''"): string {
-  const file = join(s.base, 'kiver.yaml');
-  writeFileSync(
-    file,
-    [
-      'kafka:',
-      `  brokers: [${brokers.join(', ')}]`,
-      kafkaClientYaml,
-      `  topic: ${s.topic}`,
-      'collector:',
-      `  roots: [${s.root}]`,
-      '  include: ["*.log"]',
-      `  checkpoint_dir: ${join(s.base, 'state')}`,
-      '  batch_linger_ms: 20',
-      ...collector.map((l) => `  ${l}`),
-      'metrics:',
-      `  listen: ${listen}`,
-    ].join('\n'),
-  );
-  return file;
-}
-
-function startCollector(configFile: string): ChildProcess & { output: () => string } {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', 'collect', '--config', configFile],
-    {
-      cwd: repo,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
-  child.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
-  return Object.assign(child, { output: () => out });
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((r) => child.once('exit', (code) => r(code)));
-}
 
 /** VmRSS of a process in bytes. */
 function rssOf(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(m![1]) * 1024;
-}
-
-/** Prometheus text -> { 'name{labels}': value }. */
-function parseMetrics(text: string): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const i = line.lastIndexOf(' ');
-    m.set(line.slice(0, i), Number(line.slice(i + 1)));
-  }
-  return m;
 }
 
 describe('kiver collect as a process (real Kafka)', () => {
@@ -154,6 +98,14 @@ describe('kiver collect as a process (real Kafka)', () => {
           { ...health, files_open: undefined },
           {
             status: 'ok',
+            checks: {
+              kafka: { ok: true, detail: 'the last send to Kafka succeeded' },
+              checkpoint: { ok: true, detail: 'the last checkpoint write succeeded' },
+              lag: {
+                ok: true,
+                detail: '0 bytes behind the files (bound 536870912, collector.health_max_lag_bytes)',
+              },
+            },
             kafka: 'up',
             files_watched: 2,
             files_open: undefined,

@@ -120,6 +120,13 @@ test(
         timeoutMs: 30_000,
         message: 'unhealthy while ES is away',
       });
+      const unhealthy = JSON.parse((await get(`${metricsUrl}/healthz`)).body) as {
+        checks: Record<string, { ok: boolean; detail: string }>;
+      };
+      assert.equal(unhealthy.checks.kafka?.ok, true, 'the consumer stays in its group');
+      assert.equal(unhealthy.checks.elasticsearch?.ok, false);
+      assert.match(unhealthy.checks.elasticsearch!.detail, /unreachable.*\(since \d\d:\d\d:\d\dZ\)$/);
+      assert.equal((await get(`${metricsUrl}/livez`)).status, 200, 'alive while Elasticsearch is away');
       await waitFor(
         async () => /kiver_normalizer_partitions_paused 1/.test((await get(`${metricsUrl}/metrics`)).body),
         {

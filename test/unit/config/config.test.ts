@@ -289,6 +289,7 @@ test('the spec and the TypeScript types have the same keys', () => {
     max_in_flight_batches: true,
     max_in_flight_bytes: true,
     shutdown_timeout_ms: true,
+    health_max_lag_bytes: true,
   };
   const normalizer: Record<keyof NormalizerConfig, true> = {
     group_id: true,
@@ -302,6 +303,7 @@ test('the spec and the TypeScript types have the same keys', () => {
     retry_initial_ms: true,
     retry_max_ms: true,
     shutdown_timeout_ms: true,
+    health_max_lag_records: true,
   };
   const metrics: Record<keyof MetricsConfig, true> = { listen: true };
   const log: Record<keyof LogConfig, true> = { level: true };
