@@ -8,14 +8,14 @@
  * plus the workers' own histogram of collected -> accepted by _bulk (before the refresh).
  * Writes bench/results/delay.json. Runs under flock /tmp/kiver-bench.lock (see package.json).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createElasticsearchClient, createKafka } from '../../src/config/clients.js';
 import { configFrom } from '../../src/config/index.js';
 import { defaultStackDir, stackUp, type StackUpResult } from '../../src/stack/index.js';
-import { Chain, ROLES, chainConfig, type ChainSettings } from '../soak/chain.js';
+import { Chain, ROLES, chainConfig, createRunTopics, runSettings } from '../soak/chain.js';
 import { TreeWriter } from '../soak/generator.js';
 import { ProbePoller } from '../soak/probes.js';
 import { environment, waitForDrain } from '../soak/run-support.js';
@@ -54,38 +54,17 @@ async function histogram(port: number): Promise<Record<string, number>> {
 async function measureRate(stack: StackUpResult, rate: number, seconds: number): Promise<RateResult> {
   const runId = `${Date.now().toString(36)}r${rate}`;
   const work = mkdtempSync(path.join(os.tmpdir(), `kiver-delay-${runId}-`));
-  const root = path.join(work, 'app', 'log');
-  mkdirSync(root, { recursive: true });
-  const settings: ChainSettings = {
-    work,
-    brokers: stack.brokers,
-    esUrl: stack.esUrl,
-    topic: `delay-${runId}.raw`,
-    dlqTopic: `delay-${runId}.dlq`,
-    namespace: `delay${runId}`,
-    groupId: `delay-${runId}`,
-    root,
-    checkpointDir: path.join(work, 'checkpoints'),
-  };
+  const settings = runSettings('delay', runId, work, stack);
   const config = configFrom(chainConfig(settings));
   const kafka = createKafka(config.kafka, 'delay-bench');
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [
-      { topic: settings.topic, numPartitions: 4 },
-      { topic: settings.dlqTopic, numPartitions: 1 },
-    ],
-  });
-  await admin.disconnect();
+  await createRunTopics(kafka, settings);
   const es = createElasticsearchClient(config.elasticsearch);
   const pattern = `logs-*-${settings.namespace}*`;
   const chain = await Chain.create(settings);
   const probeEvery = Math.max(1, Math.round(rate / 200)); // ~200 probes a second
   const hops = new KafkaHopObserver(kafka, settings.topic, probeEvery);
   const writer = new TreeWriter({
-    root,
+    root: settings.root,
     linesPerSecond: rate,
     random: seededRandom(rate),
     rotateBytes: Number.MAX_SAFE_INTEGER,

@@ -4,9 +4,10 @@
  * a file in the run folder across restarts. The soak and the delay bench both start it here.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync, writeFileSync } from 'node:fs';
+import { openSync, closeSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Kafka } from 'kafkajs';
 import { stringify } from 'yaml';
 import { configFrom } from '../../src/config/index.js';
 import { freePort } from '../../test/helpers/local-port.js';
@@ -43,6 +44,52 @@ interface Member {
   port: number;
   child?: ChildProcess;
   exited?: Promise<void>;
+}
+
+/**
+ * One run's names, all from its id: topics `<kind>-<id>.raw|.dlq`, group `<kind>-<id>`,
+ * namespace `<kind><id>` (so its indices are `logs-*-<kind><id>*`), the tree `<work>/app/log`.
+ */
+export function runSettings(
+  kind: string,
+  runId: string,
+  work: string,
+  stack: { brokers: string[]; esUrl: string },
+  checkpointDir = path.join(work, 'checkpoints'),
+): ChainSettings {
+  const root = path.join(work, 'app', 'log');
+  mkdirSync(root, { recursive: true });
+  return {
+    work,
+    brokers: stack.brokers,
+    esUrl: stack.esUrl,
+    topic: `${kind}-${runId}.raw`,
+    dlqTopic: `${kind}-${runId}.dlq`,
+    namespace: `${kind}${runId}`,
+    groupId: `${kind}-${runId}`,
+    root,
+    checkpointDir,
+  };
+}
+
+/**
+ * The raw topic with 4 partitions, created up front so both workers get a share at once (a
+ * topic auto-created by the first send has one); records up to 16 MiB like the demo's.
+ */
+export async function createRunTopics(kafka: Kafka, s: ChainSettings): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        { topic: s.topic, numPartitions: 4 },
+        { topic: s.dlqTopic, numPartitions: 1 },
+      ].map((t) => ({ ...t, configEntries: [{ name: 'max.message.bytes', value: '16777216' }] })),
+    });
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** The YAML both deployables read; each takes its own section. */

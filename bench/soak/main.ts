@@ -7,14 +7,14 @@
  * folder with every process's log.
  */
 import { randomInt } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createElasticsearchClient, createKafka } from '../../src/config/clients.js';
 import { configFrom } from '../../src/config/index.js';
 import { defaultStackDir, stackUp, type StackOptions } from '../../src/stack/index.js';
-import { Chain, ROLES, chainConfig, type Role } from './chain.js';
+import { Chain, ROLES, chainConfig, createRunTopics, runSettings, type Role } from './chain.js';
 import { CheckpointDisk } from './checkpoint-disk.js';
 import { runFaults, type FaultContext } from './faults.js';
 import { TreeWriter } from './generator.js';
@@ -82,25 +82,16 @@ async function main(): Promise<number> {
   const stack = await stackUp({ ...args.stack, log: (l) => say(`stack: ${l}`) });
   const runId = Date.now().toString(36);
   const work = mkdtempSync(path.join(os.tmpdir(), `kiver-soak-${runId}-`));
-  const root = path.join(work, 'app', 'log');
-  mkdirSync(root, { recursive: true });
   const disk = CheckpointDisk.prepare(path.join(work, 'checkpoints'));
   say(`run folder ${work}; checkpoint fault: ${disk.why}`);
   const settings = {
-    work,
-    brokers: stack.brokers,
-    esUrl: stack.esUrl,
-    topic: `soak-${runId}.raw`,
-    dlqTopic: `soak-${runId}.dlq`,
-    namespace: `soak${runId}`,
-    groupId: `soak-${runId}`,
-    root,
-    checkpointDir: disk.dir,
+    ...runSettings('soak', runId, work, stack, disk.dir),
     collector: { max_event_bytes: MAX_EVENT_BYTES },
   };
+  const root = settings.root;
   const config = configFrom(chainConfig(settings));
   const kafka = createKafka(config.kafka, 'soak');
-  await createTopics(kafka, settings.topic, settings.dlqTopic);
+  await createRunTopics(kafka, settings);
   const es = createElasticsearchClient(config.elasticsearch);
   const pattern = `logs-*-${settings.namespace}*`;
   const chain = await Chain.create(settings);
@@ -120,13 +111,15 @@ async function main(): Promise<number> {
   const probes = new ProbePoller(es, pattern, writer.book, 10);
   const stopProbes = new AbortController();
   let failures: string[] = [];
+  let sampler: NodeJS.Timeout | undefined;
+  let writing: NodeJS.Timeout | undefined;
   try {
     for (const role of ROLES) await chain.start(role);
     say(
       `chain up: collector :${chain.metricsPort('collector')}, workers :${chain.metricsPort('worker-1')} :${chain.metricsPort('worker-2')}`,
     );
     const t0 = Date.now();
-    const sampler = setInterval(() => {
+    sampler = setInterval(() => {
       memory.sample({
         collector: chain.pid('collector'),
         'worker-1': chain.pid('worker-1'),
@@ -140,10 +133,13 @@ async function main(): Promise<number> {
         unexpected.push({ role, pid: inc?.pid ?? -1, at: new Date().toISOString(), exit: inc?.exit ?? '?' });
         say(`${role} exited by itself (${inc?.exit}); restarting it`);
         faulted.add(role);
-        void chain.start(role).finally(() => faulted.delete(role));
+        void chain
+          .start(role)
+          .catch((error: unknown) => say(`restarting ${role} failed: ${(error as Error).message}`))
+          .finally(() => faulted.delete(role));
       }
     }, 2000);
-    const writing = setInterval(() => writer.tick(Date.now()), 100);
+    writing = setInterval(() => writer.tick(Date.now()), 100);
     const polling = probes.run(stopProbes.signal, 250);
     const ctx: FaultContext = { chain, stack: args.stack, disk, faulted, log: say };
     const stopFaults = new AbortController();
@@ -237,6 +233,8 @@ async function main(): Promise<number> {
     failures = [`the soak itself failed: ${(error as Error).stack ?? String(error)}`];
     say(failures[0]!);
   } finally {
+    clearInterval(sampler);
+    clearInterval(writing);
     stopProbes.abort();
     await chain.stopAll();
     disk.dispose(path.join(work, 'checkpoints-at-end'));
@@ -267,27 +265,6 @@ async function dropRunData(
 
 function prefixed(p: { kafka?: number; elasticsearch?: number }): Record<string, number | undefined> {
   return { kafka: p.kafka, 'elasticsearch server': p.elasticsearch };
-}
-
-async function createTopics(
-  kafka: ReturnType<typeof createKafka>,
-  topic: string,
-  dlq: string,
-): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [topic, dlq].map((t) => ({
-        topic: t,
-        numPartitions: t === topic ? 4 : 1,
-        configEntries: [{ name: 'max.message.bytes', value: '16777216' }],
-      })),
-    });
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 main().then(
