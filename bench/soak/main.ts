@@ -19,7 +19,7 @@ import { CheckpointDisk } from './checkpoint-disk.js';
 import { runFaults, type FaultContext } from './faults.js';
 import { TreeWriter } from './generator.js';
 import { ProbePoller } from './probes.js';
-import { formatSummary, verdict, type UnexpectedExit } from './report.js';
+import { CATCH_UP_MS, formatSummary, outsideFaults, verdict, type UnexpectedExit } from './report.js';
 import { MemorySampler } from './rss.js';
 import { faultSchedule, seededRandom } from './schedule.js';
 import { account, EventKind, summarizeDelays } from './seq-book.js';
@@ -80,6 +80,7 @@ async function main(): Promise<number> {
   const durationMs = Math.round(args.minutes * 60_000);
   say(`seed ${args.seed} (replay with --seed ${args.seed}), ${args.minutes} min at ${args.rate} lines/s`);
   const stack = await stackUp({ ...args.stack, log: (l) => say(`stack: ${l}`) });
+  const startEnvironment = environment(); // the commit and load the run started with
   const runId = Date.now().toString(36);
   const work = mkdtempSync(path.join(os.tmpdir(), `kiver-soak-${runId}-`));
   const disk = CheckpointDisk.prepare(path.join(work, 'checkpoints'));
@@ -170,6 +171,7 @@ async function main(): Promise<number> {
     const dlq = await readDeadLetters(kafka, settings.dlqTopic);
     const accounting = account(writer.book, scan.tally, dlq.seqs);
     const delay = summarizeDelays(probes.delaysMs());
+    const quietDelay = summarizeDelays(probes.delaysMs((at) => outsideFaults(applied, at)));
     failures = verdict({
       accounting,
       faults: applied,
@@ -205,13 +207,22 @@ async function main(): Promise<number> {
         seqs: dlq.seqs.size,
       },
       unknownDocumentSamples: scan.tally.unknownSamples,
-      delay: { writtenToSearchable: delay, probes: probes.stats, resolutionMs: 250 },
+      delay: {
+        writtenToSearchable: delay,
+        outsideFaults: quietDelay,
+        catchUpMs: CATCH_UP_MS,
+        probes: probes.stats,
+        resolutionMs: 250,
+      },
       drain,
       faults: applied,
       unexpectedExits: unexpected,
       incarnations: chain.incarnations,
       memory: memory.peaks,
-      environment: environment(),
+      environment: {
+        ...startEnvironment,
+        loadAverageEnd: os.loadavg().map((x) => Math.round(x * 100) / 100),
+      },
       runFolder: failures.length === 0 && !args.keep ? null : work,
     };
     writeFileSync(resultsFile, `${JSON.stringify(report, null, 2)}\n`);
@@ -223,6 +234,7 @@ async function main(): Promise<number> {
         accounting,
         deadLettered: dlq,
         delay,
+        quietDelay,
         faults: applied,
         memory: memory.peaks,
         failures,

@@ -81,9 +81,13 @@ export class ProbePoller {
     }
   }
 
-  delaysMs(): number[] {
+  /** Delays of the found probes, optionally only of those written at a time `keep` accepts. */
+  delaysMs(keep: (writtenAtMs: number) => boolean = () => true): number[] {
     const out: number[] = [];
-    for (const [seq, at] of this.visibleAt) out.push(at - this.book.writtenAt(seq));
+    for (const [seq, at] of this.visibleAt) {
+      const written = this.book.writtenAt(seq);
+      if (keep(written)) out.push(at - written);
+    }
     return out;
   }
 }

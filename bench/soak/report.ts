@@ -53,6 +53,18 @@ export function verdict(v: VerdictInput): string[] {
   return out;
 }
 
+/** How long after a fault's recovery the chain still counts as catching up. */
+export const CATCH_UP_MS = 30_000;
+
+/** True when `atMs` is outside every fault, from its start to CATCH_UP_MS after its recovery. */
+export function outsideFaults(faults: readonly AppliedFault[], atMs: number): boolean {
+  return faults.every((f) => {
+    const start = Date.parse(f.startedAt);
+    const end = f.recoveredAt ? Date.parse(f.recoveredAt) : Number.POSITIVE_INFINITY;
+    return atMs < start || atMs > end + CATCH_UP_MS;
+  });
+}
+
 const n = (x: number) => x.toLocaleString('en-US');
 const ms = (x: number | null) => (x === null ? '-' : `${(x / 1000).toFixed(2)} s`);
 
@@ -63,6 +75,8 @@ export interface SummaryInput {
   accounting: Accounting;
   deadLettered: { records: number; byClass: Record<string, number> };
   delay: DelaySummary;
+  /** Probes written outside any fault and its catching up. */
+  quietDelay: DelaySummary;
   faults: readonly AppliedFault[];
   memory: Record<string, { peakHwmMb: number }>;
   failures: readonly string[];
@@ -76,6 +90,7 @@ export function formatSummary(s: SummaryInput): string {
     `  written ${n(a.written)}  indexed ${n(a.indexed)}  lost ${n(a.lost)}  duplicated ${n(a.duplicated)}  ` +
       `dead-lettered ${n(s.deadLettered.records)} ${JSON.stringify(s.deadLettered.byClass)}  unknown docs ${n(a.unknownDocuments)}`,
     `  delay written -> searchable (${n(s.delay.samples)} probes): p50 ${ms(s.delay.p50Ms)}  p99 ${ms(s.delay.p99Ms)}  worst ${ms(s.delay.maxMs)}`,
+    `    outside faults and ${CATCH_UP_MS / 1000} s after each (${n(s.quietDelay.samples)} probes): p50 ${ms(s.quietDelay.p50Ms)}  p99 ${ms(s.quietDelay.p99Ms)}  worst ${ms(s.quietDelay.maxMs)}`,
     '  faults:',
     ...s.faults.map(
       (f) =>

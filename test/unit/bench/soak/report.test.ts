@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AppliedFault, CheckpointObservation } from '../../../../bench/soak/faults.js';
-import { formatSummary, verdict } from '../../../../bench/soak/report.js';
+import { formatSummary, outsideFaults, verdict } from '../../../../bench/soak/report.js';
 import { EventKind, FoundTally, SeqBook, account } from '../../../../bench/soak/seq-book.js';
 
 function clean() {
@@ -97,6 +97,7 @@ test('the summary names the seed, the counts, the delay, each fault and the verd
     accounting: clean(),
     deadLettered: { records: 0, byClass: {} },
     delay: { samples: 10, p50Ms: 800, p99Ms: 1900, maxMs: 31_000 },
+    quietDelay: { samples: 8, p50Ms: 700, p99Ms: 1200, maxMs: 1300 },
     faults: [fault('es-stop', { holdMs: 30_000 })],
     memory: { collector: { peakHwmMb: 120 } },
     failures: [],
@@ -105,7 +106,22 @@ test('the summary names the seed, the counts, the delay, each fault and the verd
   assert.match(text, /seed 42/);
   assert.match(text, /written 1 {2}indexed 1 {2}lost 0 {2}duplicated 0/);
   assert.match(text, /p99 1\.90 s {2}worst 31\.00 s/);
+  assert.match(text, /outside faults and 30 s after each \(8 probes\): p50 0\.70 s {2}p99 1\.20 s/);
   assert.match(text, /es-stop +hold 30\.0 s, recovered in 5\.00 s/);
   assert.match(text, /collector 120 MiB/);
   assert.match(text, /PASS/);
+});
+
+test('a moment is outside the faults before each start and 30 s after each recovery', () => {
+  const f = fault('es-stop'); // 12:00:20 to 12:00:25
+  const at = (iso: string) => Date.parse(`2026-12-03T${iso}Z`);
+  assert.equal(outsideFaults([f], at('12:00:19.999')), true);
+  assert.equal(outsideFaults([f], at('12:00:20.000')), false);
+  assert.equal(outsideFaults([f], at('12:00:55.000')), false, 'still catching up');
+  assert.equal(outsideFaults([f], at('12:00:55.001')), true);
+  assert.equal(
+    outsideFaults([fault('broker-kill', { recoveredAt: null })], at('13:00:00')),
+    false,
+    'never recovered',
+  );
 });
