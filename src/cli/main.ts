@@ -33,7 +33,7 @@ const commands: Record<string, CommandEntry> = {
   },
   search: { summary: 'search the indexed logs from the terminal', load: () => import('./search.js') },
   stack: {
-    summary: "'stack up|down|status': a local Kafka and Elasticsearch",
+    summary: "'stack up|down|status|kill|start': a local Kafka and Elasticsearch",
     load: () => import('./stack.js'),
   },
   replay: {

@@ -1,13 +1,15 @@
 /**
- * `kiver stack up|down|status`: argument parsing and terminal output only; the work is in
+ * `kiver stack up|down|status|kill|start`: argument parsing and terminal output only; the work is in
  * src/stack. Exit codes: 0 success (status: both services answer), 1 status unhealthy,
  * 2 usage errors, 1 for StackErrors (printed by the dispatcher as one line).
  */
 import { UsageError } from '../errors.js';
 import { parseCommandArgs } from './args.js';
-import type { StackOptions, StackStatus } from '../stack/index.js';
+import type { ServiceName, ServiceSignal, StackOptions, StackStatus } from '../stack/index.js';
 
 export const help = `usage: kiver stack <up|down|status> [options]
+       kiver stack kill <kafka|elasticsearch> [--signal KILL|TERM|STOP|CONT] [options]
+       kiver stack start <kafka|elasticsearch> [options]
 
 A real single-node Kafka (KRaft) and Elasticsearch on 127.0.0.1, without Docker, from
 artifacts on Maven Central (needs Java 17+ and, for the first run, Maven).
@@ -16,6 +18,9 @@ artifacts on Maven Central (needs Java 17+ and, for the first run, Maven).
   down     stop exactly the processes 'up' started
   status   show each service, its address, pids and whether it answers (exit 1 unless all do),
            Kafka's listeners and where the CA, client certificate and passwords are
+  kill     signal one service and keep its data: KILL (default) or TERM waits until it is gone,
+           STOP freezes it, CONT thaws it (Elasticsearch: its server JVM)
+  start    start one killed service again on the data it had and wait until it is ready
 
 options:
       --dir DIR          stack dir (state, Kafka data, logs) [default: ~/.cache/kiver/stack]
@@ -24,18 +29,53 @@ options:
       --es-port N        Elasticsearch HTTP port [9200]; transport uses N+100
       --secure           'up' also starts a second Elasticsearch on the ES port + 1 (transport
                          + 101) with HTTPS (the stack's CA) and basic auth (user kiver, file realm)
-      --timeout S        seconds 'up' waits for both services to be ready [180]
+      --timeout S        seconds 'up' or 'start' waits for readiness [180]
+      --signal SIG       for 'kill': KILL, TERM, STOP or CONT [KILL]
       --json             print the result as JSON
   -h, --help             this text
 `;
 
-export type StackCommand = 'up' | 'down' | 'status';
+export type StackCommand = 'up' | 'down' | 'status' | 'kill' | 'start';
+const COMMANDS: readonly StackCommand[] = ['up', 'down', 'status', 'kill', 'start'];
+// Kept here rather than imported: the CLI must not load src/stack (and its clients) to parse.
+const SERVICES: readonly ServiceName[] = ['kafka', 'elasticsearch'];
+const SIGNALS: readonly ServiceSignal[] = ['KILL', 'TERM', 'STOP', 'CONT'];
 
 export interface ParsedStackArgs {
   command: StackCommand | undefined;
+  /** For kill and start. */
+  service?: ServiceName;
+  signal?: ServiceSignal;
   options: StackOptions;
   json: boolean;
   help: boolean;
+}
+
+/** kill/start take one service; the others take none. */
+function parseTarget(
+  command: StackCommand,
+  rest: string[],
+  signal: string | undefined,
+): Pick<ParsedStackArgs, 'service' | 'signal'> {
+  const withService = command === 'kill' || command === 'start';
+  if (signal !== undefined && command !== 'kill') throw new UsageError('--signal only goes with kill.');
+  if (!withService) {
+    if (rest.length > 0) throw new UsageError(`Too many arguments: ${rest.join(' ')}.`);
+    return {};
+  }
+  const [service, ...extra] = rest;
+  if (service === undefined || extra.length > 0 || !SERVICES.includes(service as ServiceName)) {
+    throw new UsageError(
+      service === undefined ? `Missing the service to ${command}.` : `Unknown service '${rest.join(' ')}'.`,
+      `Use 'kiver stack ${command} kafka' or 'kiver stack ${command} elasticsearch'.`,
+    );
+  }
+  if (command === 'start') return { service: service as ServiceName };
+  const sig = (signal ?? 'KILL').toUpperCase().replace(/^SIG/, '');
+  if (!SIGNALS.includes(sig as ServiceSignal)) {
+    throw new UsageError(`Unknown signal '${signal}'.`, 'Use --signal KILL, TERM, STOP or CONT.');
+  }
+  return { service: service as ServiceName, signal: sig as ServiceSignal };
 }
 
 function port(value: string | undefined, flag: string): number | undefined {
@@ -57,6 +97,7 @@ export function parseStackArgs(argv: string[]): ParsedStackArgs {
       'es-port': { type: 'string' },
       timeout: { type: 'string' },
       secure: { type: 'boolean' },
+      signal: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -65,16 +106,20 @@ export function parseStackArgs(argv: string[]): ParsedStackArgs {
   });
   const { values, positionals } = parsed;
   if (values.help) return { command: undefined, options: {}, json: false, help: true };
-  if (positionals.length !== 1) {
+  const [command, ...rest] = positionals;
+  if (command === undefined) {
     throw new UsageError(
-      positionals.length === 0 ? 'Missing sub-command.' : `Too many arguments: ${positionals.join(' ')}.`,
+      'Missing sub-command.',
       "Use 'kiver stack up', 'kiver stack down' or 'kiver stack status'.",
     );
   }
-  const command = positionals[0];
-  if (command !== 'up' && command !== 'down' && command !== 'status') {
-    throw new UsageError(`Unknown sub-command '${command}'.`, "Use 'up', 'down' or 'status'.");
+  if (!COMMANDS.includes(command as StackCommand)) {
+    throw new UsageError(
+      `Unknown sub-command '${command}'.`,
+      "Use 'up', 'down', 'status', 'kill' or 'start'.",
+    );
   }
+  const target = parseTarget(command as StackCommand, rest, values.signal);
   const options: StackOptions = {};
   if (values.dir !== undefined) {
     if (values.dir.trim() === '') throw new UsageError('--dir must not be empty.');
@@ -106,7 +151,7 @@ export function parseStackArgs(argv: string[]): ParsedStackArgs {
       throw new UsageError(`--timeout must be a positive number of seconds, not '${values.timeout}'.`);
     options.timeoutMs = Math.round(s * 1000);
   }
-  return { command, options, json: values.json === true, help: false };
+  return { command: command as StackCommand, ...target, options, json: values.json === true, help: false };
 }
 
 /** Columns padded to their widest cell. */
@@ -213,6 +258,21 @@ export async function run(argv: string[]): Promise<number> {
     else if (r.stopped.length === 0) process.stdout.write(`nothing to stop in ${r.dir}\n`);
     else {
       for (const s of r.stopped) process.stdout.write(`${s.name.padEnd(22)} pid ${s.pid}: ${s.outcome}\n`);
+    }
+    return 0;
+  }
+  if (args.command === 'kill') {
+    const r = await stack.stackKill(args.service!, args.signal!, { ...args.options, log });
+    if (args.json) out(r);
+    else process.stdout.write(`${r.service} SIG${r.signal} pids ${r.pids.join(',') || '-'}: ${r.outcome}\n`);
+    return r.outcome === 'not-running' ? 1 : 0;
+  }
+  if (args.command === 'start') {
+    const r = await stack.stackStart(args.service!, { ...args.options, log });
+    if (args.json) out(r);
+    else {
+      const how = r.alreadyRunning ? 'already running' : `ready in ${(r.readyMs / 1000).toFixed(1)} s`;
+      process.stdout.write(`${r.service} ${how} (pids ${r.pids.join(',')})\n`);
     }
     return 0;
   }

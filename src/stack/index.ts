@@ -36,6 +36,14 @@ import {
 } from './process.js';
 import { probeCluster, saveProbe, type ClusterProbe } from './probe.js';
 import { esAnswers, esClient, kafkaAnswers, waitForEs, waitForKafka } from './readiness.js';
+import {
+  killService,
+  startService,
+  type KillResult,
+  type ServiceName,
+  type ServiceSignal,
+  type StartResult,
+} from './service.js';
 import { readState, removeState, withLock, writeState, type StackState } from './state.js';
 import { ES_MIN_JAVA, ES_VERSION, KAFKA_MIN_JAVA, KAFKA_VERSION } from './versions.js';
 
@@ -43,6 +51,8 @@ export type { ClusterProbe } from './probe.js';
 export type { ProcessRecord, StopOutcome } from './process.js';
 export type { KafkaListener, KafkaSecurityInfo, KafkaUser } from './kafka-security.js';
 export type { EsSecurityInfo } from './secure-es.js';
+export type { KillResult, ServiceName, ServiceSignal, StartResult } from './service.js';
+export { SERVICE_NAMES, SERVICE_SIGNALS } from './service.js';
 export { ES_VERSION, KAFKA_VERSION } from './versions.js';
 export { defaultStackDir, defaultArtifactCacheDir } from './layout.js';
 
@@ -472,6 +482,49 @@ export async function stackDown(opts: StackOptions = {}): Promise<StackDownResul
     if (!state) return { dir: r.layout.dir, stopped: [] };
     return { dir: r.layout.dir, stopped: await stopState(r, state) };
   });
+}
+
+async function recordedState(r: Resolved): Promise<StackState> {
+  const state = await readState(r.layout.stateFile);
+  if (!state) {
+    throw new StackError(
+      `No stack is recorded in ${r.layout.dir}.`,
+      `Start it first: kiver stack up --dir ${r.layout.dir}.`,
+    );
+  }
+  return state;
+}
+
+/**
+ * Signals one service of the running stack (KILL, TERM, STOP or CONT) and keeps its data and
+ * its record in state.json, so `stackStart` can bring it back on the same data.
+ */
+export async function stackKill(
+  service: ServiceName,
+  signal: ServiceSignal,
+  opts: StackOptions = {},
+): Promise<KillResult> {
+  const r = resolveOptions(opts);
+  return withLock(r.layout.lockFile, r.timeoutMs, async () =>
+    killService(await recordedState(r), service, signal),
+  );
+}
+
+/** Starts one service again on the data it had, and waits until it is ready as `up` does. */
+export async function stackStart(service: ServiceName, opts: StackOptions = {}): Promise<StartResult> {
+  const r = resolveOptions(opts);
+  return withLock(r.layout.lockFile, r.timeoutMs, async () =>
+    startService(
+      {
+        layout: r.layout,
+        state: await recordedState(r),
+        deadline: Date.now() + r.timeoutMs,
+        save: (state) => writeState(r.layout.stateFile, state),
+        log: r.log,
+      },
+      service,
+    ),
+  );
 }
 
 export async function stackStatus(opts: StackOptions = {}): Promise<StackStatus> {

@@ -103,3 +103,35 @@ test('the status table shows address, pids, running and answers, and where the l
   );
   assert.match(table, /^user kiver-plain \(plain\): password in \/s\/secrets\/kafka-plain\.password$/m);
 });
+
+test('kill and start name one service; kill takes a signal (KILL by default, SIG prefix optional)', () => {
+  assert.deepEqual(parseStackArgs(['kill', 'kafka']), {
+    command: 'kill',
+    service: 'kafka',
+    signal: 'KILL',
+    options: {},
+    json: false,
+    help: false,
+  });
+  assert.equal(parseStackArgs(['kill', 'elasticsearch', '--signal', 'sigstop']).signal, 'STOP');
+  assert.equal(parseStackArgs(['kill', 'elasticsearch', '--signal', 'CONT']).signal, 'CONT');
+  const start = parseStackArgs(['start', 'elasticsearch', '--dir', '/s', '--timeout', '60']);
+  assert.equal(start.command, 'start');
+  assert.equal(start.service, 'elasticsearch');
+  assert.equal(start.signal, undefined);
+  assert.deepEqual(start.options, { dir: '/s', timeoutMs: 60_000 });
+});
+
+test('kill and start refuse a missing or unknown service, an unknown signal, and --signal elsewhere', () => {
+  for (const argv of [
+    ['kill'],
+    ['kill', 'zookeeper'],
+    ['kill', 'kafka', 'elasticsearch'],
+    ['kill', 'kafka', '--signal', 'HUP'],
+    ['start', 'kafka', '--signal', 'KILL'],
+    ['up', '--signal', 'KILL'],
+    ['status', 'kafka'],
+  ]) {
+    assert.throws(() => parseStackArgs(argv), UsageError, argv.join(' '));
+  }
+});
