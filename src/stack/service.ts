@@ -10,7 +10,7 @@ import { findEsServer, startEs } from './elasticsearch.js';
 import { findJavaInstalls, type JavaInstall } from './java.js';
 import { startKafka } from './kafka.js';
 import type { StackLayout } from './layout.js';
-import { assertPortsFree, STACK_HOST } from './ports.js';
+import { assertPortsFree, canBind, STACK_HOST, type PortClaim } from './ports.js';
 import { isOurs, readProcStat, stopProcesses, waitUntil, type ProcessRecord } from './process.js';
 import { waitForEs, waitForKafka } from './readiness.js';
 import type { EsState, KafkaState, StackState } from './state.js';
@@ -118,6 +118,20 @@ function javaFor(home: string): JavaInstall {
   );
 }
 
+/**
+ * A JVM killed a moment ago may still hold its ports: its main thread already reads as a
+ * zombie while the other threads exit and the sockets close. Wait a little before refusing.
+ */
+async function portsFreeSoon(claims: PortClaim[], timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const free = await Promise.all(claims.map((c) => canBind(c.port)));
+    if (free.every(Boolean)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await assertPortsFree(claims); // the one-sentence error naming the port and the flag
+}
+
 export interface StartInput {
   layout: StackLayout;
   state: StackState;
@@ -129,7 +143,7 @@ export interface StartInput {
 
 async function startKafkaAgain(input: StartInput, kafka: KafkaState): Promise<number[]> {
   const { layout } = input;
-  await assertPortsFree([
+  await portsFreeSoon([
     { port: kafka.port, role: 'Kafka client listener', flag: '--kafka-port' },
     { port: kafka.controllerPort, role: 'Kafka controller listener', flag: 'kafkaControllerPort' },
   ]);
@@ -153,7 +167,7 @@ async function startKafkaAgain(input: StartInput, kafka: KafkaState): Promise<nu
 
 async function startEsAgain(input: StartInput, es: EsState): Promise<number[]> {
   const { layout } = input;
-  await assertPortsFree([
+  await portsFreeSoon([
     { port: es.port, role: 'Elasticsearch HTTP', flag: '--es-port' },
     { port: es.transportPort, role: 'Elasticsearch transport', flag: 'esTransportPort' },
   ]);
