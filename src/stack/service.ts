@@ -146,6 +146,13 @@ async function startKafkaAgain(input: StartInput, kafka: KafkaState): Promise<nu
   await portsFreeSoon([
     { port: kafka.port, role: 'Kafka client listener', flag: '--kafka-port' },
     { port: kafka.controllerPort, role: 'Kafka controller listener', flag: 'kafkaControllerPort' },
+    // The secured listeners are in the same server.properties, so they must be free too.
+    ...(kafka.secure
+      ? [
+          { port: kafka.secure.saslSslPort, role: 'Kafka SASL_SSL listener', flag: '--kafka-port' },
+          { port: kafka.secure.mtlsPort, role: 'Kafka mutual-TLS listener', flag: '--kafka-port' },
+        ]
+      : []),
   ]);
   input.log(`starting Kafka on ${STACK_HOST}:${kafka.port} on its existing data (${layout.kafkaDataDir})`);
   const record = await startKafka({
