@@ -4,8 +4,10 @@
  * coordinator and __consumer_offsets), Elasticsearch when cluster health reaches yellow.
  */
 import { readFile } from 'node:fs/promises';
-import { Client } from '@elastic/elasticsearch';
-import { Kafka, logLevel } from 'kafkajs';
+import type { Client } from '@elastic/elasticsearch';
+import { logLevel, type Kafka } from 'kafkajs';
+import { createElasticsearchClient, createKafka } from '../config/clients.js';
+import { defaultConfig } from '../config/load.js';
 import { StackError } from '../errors.js';
 import { isOurs, type ProcessRecord } from './process.js';
 
@@ -38,10 +40,9 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 export const READINESS_TOPIC = 'kiver-stack-readiness';
 
 function quietKafka(brokers: string[], clientId: string): Kafka {
-  // Retries are ours (the loop below); kafkajs's own would log every refused connection.
-  return new Kafka({
-    clientId,
-    brokers,
+  // The project's one client set-up, on the stack's plaintext listener. Retries are ours (the
+  // loops here); kafkajs's own would log every refused connection.
+  return createKafka({ ...defaultConfig().kafka, brokers, client_id: 'kiver-stack' }, clientId, {
     logLevel: logLevel.NOTHING,
     connectionTimeout: 2000,
     requestTimeout: 5000,
@@ -132,18 +133,19 @@ export async function waitForKafka(brokers: string[], input: WaitInput): Promise
 export interface EsAccess {
   username: string;
   password: string;
-  /** PEM of the CA that signed the server certificate. */
-  ca: string;
+  /** PEM file of the CA that signed the server certificate. */
+  caFile: string;
 }
 
+/** A client through the project's one Elasticsearch set-up (config/clients.ts). */
 export function esClient(url: string, requestTimeout = 10_000, access?: EsAccess): Client {
-  return new Client({
-    node: url,
-    requestTimeout,
-    maxRetries: 0,
-    ...(access
-      ? { auth: { username: access.username, password: access.password }, tls: { ca: access.ca } }
-      : {}),
+  const base = defaultConfig().elasticsearch;
+  return createElasticsearchClient({
+    ...base,
+    url,
+    request_timeout_ms: requestTimeout,
+    auth: access ? { ...base.auth, username: access.username, password: access.password } : base.auth,
+    tls: access ? { ...base.tls, ca_file: access.caFile } : base.tls,
   });
 }
 

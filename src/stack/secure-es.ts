@@ -11,7 +11,7 @@
  * [pattern_capture] for [email]"). See src/stack/README.md.
  */
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { StackError } from '../errors.js';
 import type { JavaInstall } from './java.js';
@@ -104,7 +104,7 @@ export async function planSecureEs(
   return {
     layout: secureEsLayout(layout),
     info,
-    access: { username: ES_USER, password, ca: await readFile(tls.caCert, 'utf8') },
+    access: { username: ES_USER, password, caFile: tls.caCert },
     security: {
       files: { certificate: tls.serverCert, key: tls.serverKey, ca: tls.caCert },
       addUsers: (configDir) => addUser(layout, java, configDir, password),
@@ -172,11 +172,8 @@ export async function secureEsRun(
 export async function secureEsAccess(stackDir: string, port: number): Promise<EsAccess | undefined> {
   const info = esSecurityInfo(stackDir, port);
   try {
-    const [password, ca] = await Promise.all([
-      readFile(info.passwordFile, 'utf8'),
-      readFile(info.caFile, 'utf8'),
-    ]);
-    return { username: ES_USER, password: password.trim(), ca };
+    const [password] = await Promise.all([readFile(info.passwordFile, 'utf8'), stat(info.caFile)]);
+    return { username: ES_USER, password: password.trim(), caFile: info.caFile };
   } catch {
     return undefined;
   }
