@@ -62,6 +62,23 @@ export function stackDirHash(dir: string): string {
   return createHash('sha256').update(path.resolve(dir)).digest('hex').slice(0, 12);
 }
 
+/** What lives in one Elasticsearch runtime dir (config copy, data, logs, tmp, pid file). */
+export function esRuntimePaths(
+  esRuntimeDir: string,
+): Pick<
+  StackLayout,
+  'esRuntimeDir' | 'esConfigDir' | 'esDataDir' | 'esLogsDir' | 'esTmpDir' | 'esServerPidFile'
+> {
+  return {
+    esRuntimeDir,
+    esConfigDir: path.join(esRuntimeDir, 'config'),
+    esDataDir: path.join(esRuntimeDir, 'data'),
+    esLogsDir: path.join(esRuntimeDir, 'logs'),
+    esTmpDir: path.join(esRuntimeDir, 'tmp'),
+    esServerPidFile: path.join(esRuntimeDir, 'server.pid'),
+  };
+}
+
 export function stackLayout(dir: string, cacheDir: string, isRoot: boolean): StackLayout {
   const d = path.resolve(dir);
   const c = path.resolve(cacheDir);
@@ -88,12 +105,7 @@ export function stackLayout(dir: string, cacheDir: string, isRoot: boolean): Sta
     kafkaLibsDir: path.join(c, `kafka-${KAFKA_VERSION}`, 'libs'),
     esHomeParent,
     esHome: path.join(esHomeParent, `elasticsearch-${ES_VERSION}`),
-    esRuntimeDir,
-    esConfigDir: path.join(esRuntimeDir, 'config'),
-    esDataDir: path.join(esRuntimeDir, 'data'),
-    esLogsDir: path.join(esRuntimeDir, 'logs'),
-    esTmpDir: path.join(esRuntimeDir, 'tmp'),
-    esServerPidFile: path.join(esRuntimeDir, 'server.pid'),
+    ...esRuntimePaths(esRuntimeDir),
     esUser: isRoot ? ES_SYSTEM_USER : undefined,
   };
 }

@@ -15,7 +15,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { StackError } from '../errors.js';
 import type { JavaInstall } from './java.js';
-import type { StackLayout } from './layout.js';
+import { esRuntimePaths, type StackLayout } from './layout.js';
 import { STACK_HOST } from './ports.js';
 import { findEsServer, prepareEs, startEs } from './elasticsearch.js';
 import type { ProcessRecord } from './process.js';
@@ -45,16 +45,10 @@ export function esSecurityInfo(stackDir: string, port: number): EsSecurityInfo {
 
 /** The same layout with its own runtime dir, pid file and log: two ES never share data. */
 export function secureEsLayout(layout: StackLayout): StackLayout {
-  const esRuntimeDir = `${layout.esRuntimeDir}-secure`;
   return {
     ...layout,
     esLog: path.join(layout.logsDir, 'elasticsearch-secure.log'),
-    esRuntimeDir,
-    esConfigDir: path.join(esRuntimeDir, 'config'),
-    esDataDir: path.join(esRuntimeDir, 'data'),
-    esLogsDir: path.join(esRuntimeDir, 'logs'),
-    esTmpDir: path.join(esRuntimeDir, 'tmp'),
-    esServerPidFile: path.join(esRuntimeDir, 'server.pid'),
+    ...esRuntimePaths(`${layout.esRuntimeDir}-secure`),
   };
 }
 
