@@ -340,7 +340,11 @@ export class Collector {
     if (copy) {
       this.#events.copyFound(t.path, copy.path, copy.size - offsetBefore);
       const copyStat = copy.file.stat();
-      this.#copies.remember(fileKey(copyStat.dev, copyStat.ino), copy.size);
+      this.#copies.remember(fileKey(copyStat.dev, copyStat.ino), {
+        size: copy.size,
+        birthNs: copyStat.birthtimeNs > 0n ? String(copyStat.birthtimeNs) : '',
+        fp: t.fp,
+      });
       t.followCopy(copy.file);
     } else {
       // Lines between our last read and the truncation are gone; how many is known only as far
@@ -524,7 +528,11 @@ export class Collector {
    * write gap old — starting from that would send again what was sent since.
    */
   #latestEntry(key: FileKey): CheckpointEntry | undefined {
-    for (const t of this.#registry.released()) if (t.key === key) return entryOf(t, this.#now());
+    for (const t of this.#registry.released()) {
+      // A tail released because its inode now holds another file says nothing of that file.
+      if (t.key !== key || (t.state.kind === 'released' && !keepsCheckpoint(t.state.reason))) continue;
+      return entryOf(t, this.#now());
+    }
     return this.#store.get(key);
   }
 
@@ -533,9 +541,14 @@ export class Collector {
     const key = keyOf(stat);
     const plan = planStart(stat, this.#latestEntry(key), this.#initialScan, this.#cfg.start_at);
     // A copytruncate copy we read already (its new part, as the truncated file's): the
-    // include globs match it too, so it starts where that reading ended, not at 0.
-    const copied = plan.startedFrom === 'beginning' ? this.#copies.take(key) : undefined;
-    if (copied !== undefined) plan.offset = Math.min(copied, stat.size);
+    // include globs match it too, so it starts where that reading ended, not at 0 — if it is
+    // the copy: opening checks its first bytes against the copy's fingerprint, and another
+    // file on the copy's inode is then admitted again from its start (copy-finder.ts).
+    const copied = plan.startedFrom === 'beginning' ? this.#copies.take(key, stat.birthNs ?? '') : undefined;
+    if (copied !== undefined) {
+      plan.offset = Math.min(copied.size, stat.size);
+      plan.fp = copied.fp;
+    }
     if (plan.inodeReused) this.#events.inodeReused(path);
     const t = new FileTailer(
       {
@@ -579,8 +592,8 @@ export class Collector {
     this.#registry.forget(t, wasOpen);
     this.#events.fileReleased(t.path, reason, bytesUnread);
     if (reason === 'replaced') this.#dirs.forgetFile(t.path); // so the rescan admits the new file
-    if (reason === 'replaced' || reason === 'unreadable') this.#checkpoints.drop(t);
-    else this.#checkpoints.released(t);
+    if (keepsCheckpoint(reason)) this.#checkpoints.released(t);
+    else this.#checkpoints.drop(t);
   }
 
   #unreadable(path: string, reason: string): void {
@@ -627,6 +640,11 @@ export class Collector {
     // still unacknowledged (plus at most the batches acknowledged during the last write).
     this.#checkpoints.requestWrite();
   }
+}
+
+/** Whether a file released for this reason keeps its checkpoint (it may be found again). */
+function keepsCheckpoint(reason: ReleaseReason): boolean {
+  return reason !== 'replaced' && reason !== 'unreadable';
 }
 
 function sleep(ms: number): Promise<void> {

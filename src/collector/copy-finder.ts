@@ -81,22 +81,38 @@ export async function findCopy(
   return null;
 }
 
+/** What is remembered of a copy read through `findCopy`. */
+export interface CopyRead {
+  /** Bytes of the copy read (as the truncated file's old generation). */
+  size: number;
+  /** The copy's birth time ('' where unknown). */
+  birthNs: string;
+  /** What the copy's first bytes hash like (the truncated file's old fingerprint). */
+  fp: Fingerprint;
+}
+
 /**
  * Copies read through `findCopy`, by file key, with the size read up to: should the include
- * globs match a copy too, its admission starts there instead of reading it all again. Bounded:
- * a copy not admitted soon is rotated away or compressed anyway.
+ * globs match a copy too, its admission starts there instead of reading it all again. A key
+ * alone does not name the copy for long: once the copy is deleted, the next file created may
+ * get its inode. So a file is taken for the copy only with the copy's birth time (where the
+ * file system records one), and the admission carries the copy's fingerprint, which opening
+ * checks against the file's first bytes. Bounded: a copy not admitted soon is rotated away or
+ * compressed anyway.
  */
 export class CopiesRead {
-  readonly #sizes = new Map<string, number>();
+  readonly #copies = new Map<string, CopyRead>();
 
-  remember(key: string, size: number): void {
-    if (this.#sizes.size >= 1000) this.#sizes.delete(this.#sizes.keys().next().value as string);
-    this.#sizes.set(key, size);
+  remember(key: string, copy: CopyRead): void {
+    if (this.#copies.size >= 1000) this.#copies.delete(this.#copies.keys().next().value as string);
+    this.#copies.set(key, copy);
   }
 
-  take(key: string): number | undefined {
-    const size = this.#sizes.get(key);
-    this.#sizes.delete(key);
-    return size;
+  /** The copy read under this key, if the file now there can be it (same birth time). */
+  take(key: string, birthNs: string): CopyRead | undefined {
+    const copy = this.#copies.get(key);
+    this.#copies.delete(key);
+    if (copy && copy.birthNs !== '' && birthNs !== '' && copy.birthNs !== birthNs) return undefined;
+    return copy;
   }
 }

@@ -12,13 +12,15 @@ import {
   mkdirSync,
   mkdtempSync,
   rmSync,
+  statSync,
   truncateSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Collector } from '../../../src/collector/collector.js';
-import { copyNameMatcher } from '../../../src/collector/copy-finder.js';
+import { CopiesRead, copyNameMatcher } from '../../../src/collector/copy-finder.js';
+import { EMPTY_FINGERPRINT } from '../../../src/collector/identity.js';
 import { noopEvents, type CollectorEvents } from '../../../src/collector/events.js';
 import { configFrom } from '../../../src/config/index.js';
 import { silentLogger } from '../../../src/observability/logger.js';
@@ -195,6 +197,54 @@ test('a copy the include globs also match is not read again from its start', asy
       got,
       Array.from({ length: 65 }, (_, i) => i),
       'the copy found later starts where its reading as app.log ended',
+    );
+  } finally {
+    await r.collector.stop();
+    rmSync(r.root, { recursive: true, force: true });
+  }
+});
+
+test('a copy read is known by its birth time: a later file on its inode is not taken for it', () => {
+  const copies = new CopiesRead();
+  const copy = { size: 4096, birthNs: '1000', fp: EMPTY_FINGERPRINT };
+  copies.remember('1:7', copy);
+  assert.equal(copies.take('1:7', '2000'), undefined, 'another birth time: another file');
+  assert.equal(copies.take('1:7', '1000'), undefined, 'taken once, even when refused');
+  copies.remember('1:7', copy);
+  assert.deepEqual(copies.take('1:7', '1000'), copy);
+  copies.remember('1:8', { ...copy, birthNs: '' });
+  // Without birth times the admission carries the copy's fingerprint, which opening checks.
+  assert.equal(copies.take('1:8', '2000')?.size, 4096);
+});
+
+test("a new file that gets a deleted copy's inode is read from its start", async () => {
+  const r = await start();
+  const file = join(r.root, 'logs', 'app.log');
+  const other = join(r.root, 'logs', 'other.log');
+  try {
+    writeFileSync(file, lines(0, 100));
+    await until('first 100 lines', () => r.kafka.messages().length >= 100);
+    // app.log.1 is read from (as app.log's old generation), but no include glob matches it.
+    appendFileSync(file, lines(100, 150));
+    copyFileSync(file, `${file}.1`);
+    truncateSync(file, 0);
+    await until('the copy read', () => r.kafka.messages().length >= 150);
+    // The copy is deleted and, in the same breath, a new file written: the file system hands
+    // it the copy's inode, and the collector first sees it with lines in it already.
+    const copyIno = statSync(`${file}.1`).ino;
+    rmSync(`${file}.1`);
+    writeFileSync(other, Array.from({ length: 20 }, (_, i) => `other ${i}\n`).join(''));
+    assert.equal(statSync(other).ino, copyIno, "precondition: the new file reuses the copy's inode");
+    await until(
+      'the new file read',
+      () => r.kafka.messages().filter((m) => m.startsWith('other')).length >= 20,
+    );
+    appendFileSync(other, 'other 20\n');
+    await until('its next line', () => r.kafka.messages().some((m) => m === 'other 20'));
+    assert.deepEqual(
+      r.kafka.messages().filter((m) => m.startsWith('other')),
+      Array.from({ length: 21 }, (_, i) => `other ${i}`),
+      'every line of the new file once, from its first',
     );
   } finally {
     await r.collector.stop();
